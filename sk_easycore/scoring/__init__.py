@@ -1,0 +1,7 @@
+"""Per-sample hardness scores: ``fit(X, y)`` sets ``scores_`` (higher = harder)."""
+
+from ._aign import AIGNScorer
+from ._default_net import make_default_net
+from ._recorder import InputGradientRecorder
+
+__all__ = ["AIGNScorer", "InputGradientRecorder", "make_default_net"]

@@ -1,0 +1,155 @@
+"""A skorch callback that records each sample's input-gradient norm, epoch by epoch."""
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from tqdm.auto import tqdm
+
+__all__ = ["InputGradientRecorder"]
+
+
+def _mean_denominator(criterion, y_batch, batch_size):
+    """What a mean-reduced ``criterion`` divides the summed loss by for this batch."""
+    reduction = getattr(criterion, "reduction", "mean")
+    if reduction == "sum":
+        return 1.0
+    weight = getattr(criterion, "weight", None)
+    if weight is not None and y_batch is not None:
+        # Class-weighted mean losses divide by the summed weights, not the batch size.
+        return weight[torch.as_tensor(y_batch, device=weight.device)].sum()
+    return float(batch_size)
+
+
+class InputGradientRecorder(Callback):
+    """Record ``||d loss(x_i, y_i) / d x_i||_2`` for every sample during skorch training.
+
+    The net must be fed ``X = {"X": data, "sample_index": arange(n)}``; a forward
+    pre-hook (:meth:`attach`) strips the index before the user's module sees the
+    input, so any module skorch accepts works unchanged.
+
+    In ``mode="train"`` the norm comes from the backward pass the training step
+    already does: a tensor hook on the batch input reads its gradient, and the
+    mean reduction of the loss is undone (times the batch size, or the summed
+    class weights for a weighted loss). Each sample's norm is taken at the
+    weights of the moment its batch is trained. With batch normalization in
+    train mode, samples in a batch are coupled through the batch statistics, so
+    a sample's value also contains the effect of its input on the other samples'
+    losses; it then approximates the eval-mode value rather than equalling it.
+
+    In ``mode="eval"`` a separate pass over the raw training arrays (no
+    augmentation, module in eval mode, weights untouched) runs after training
+    epochs ``every, 2 * every, ...``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of training rows; buffers are sized by it.
+    mode : {"train", "eval"}, default="train"
+        Where the norm is taken (see above).
+    every : int, default=1
+        Record epochs ``every, 2 * every, ...`` (1-based).
+    keep_history : bool, default=True
+        Keep one row of norms per recorded epoch; otherwise only a running sum.
+    verbose : int, default=0
+        Show a progress bar over epochs when positive.
+
+    Attributes
+    ----------
+    sum_ : ndarray of shape (n_samples,)
+        Sum of the recorded norms of each sample.
+    count_ : ndarray of shape (n_samples,)
+        Number of recorded epochs in which each sample was seen.
+    history_ : list of ndarray
+        Norms per recorded epoch (NaN for a sample not seen in that epoch).
+    epochs_ : list of int
+        The recorded epochs.
+    """
+
+    def __init__(self, n_samples, *, mode="train", every=1, keep_history=True, verbose=0):
+        self.n_samples = n_samples
+        self.mode = mode
+        self.every = every
+        self.keep_history = keep_history
+        self.verbose = verbose
+
+    def attach(self, net):
+        """Register the input hook on ``net.module_``; return the handle to remove it."""
+        self.net_ = net
+        return net.module_.register_forward_pre_hook(self._pre_hook, with_kwargs=True)
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.sum_ = np.zeros(self.n_samples, dtype=np.float64)
+        self.count_ = np.zeros(self.n_samples, dtype=np.int64)
+        self.history_, self.epochs_ = [], []
+        self._data = (X["X"], y)
+        self._active = False
+        self._y_batch = None
+        self._bar = tqdm(total=net.max_epochs, desc="AIGN", disable=not self.verbose)
+
+    def on_train_end(self, net, **kwargs):
+        self._bar.close()
+        self._data = None
+
+    def on_epoch_begin(self, net, **kwargs):
+        # skorch appends this epoch's history row before the callbacks run.
+        self._epoch = len(net.history)
+        self._active = self.mode == "train" and self._epoch % self.every == 0
+        if self._active:
+            self._norms = torch.full((self.n_samples,), float("nan"), device=net.device)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        self._y_batch = batch[1] if training else None
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.mode == "eval" and self._epoch % self.every == 0:
+            self._commit(self._eval_pass(net))
+        elif self._active:
+            self._commit(self._norms.cpu().numpy())
+            self._active, self._norms = False, None
+        self._bar.update(1)
+
+    def _commit(self, norms):
+        seen = ~np.isnan(norms)
+        self.sum_[seen] += norms[seen]
+        self.count_ += seen
+        if self.keep_history:
+            self.history_.append(norms.astype(np.float32))
+        self.epochs_.append(self._epoch)
+
+    def _pre_hook(self, module, args, kwargs):
+        if "sample_index" not in kwargs:
+            return None
+        kwargs = dict(kwargs)
+        index = kwargs.pop("sample_index")
+        X = kwargs.pop("X")
+        if self._active and module.training and torch.is_grad_enabled():
+            X = X.detach().requires_grad_(True)
+            denominator = _mean_denominator(self.net_.criterion_, self._y_batch, len(X))
+            X.register_hook(lambda grad: self._record(index, grad, denominator))
+        return (X, *args), kwargs
+
+    def _record(self, index, grad, denominator):
+        norms = grad.detach().reshape(len(grad), -1).norm(dim=1) * denominator
+        self._norms[index.to(self._norms.device)] = norms.to(self._norms.dtype)
+
+    def _eval_pass(self, net):
+        X, y = self._data
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        batch_size = net.batch_size if net.batch_size > 0 else len(X)
+        norms = np.empty(len(X), dtype=np.float32)
+        try:
+            for start in range(0, len(X), batch_size):
+                stop = min(start + batch_size, len(X))
+                xb = torch.as_tensor(X[start:stop], device=net.device).requires_grad_(True)
+                yb = torch.as_tensor(y[start:stop], device=net.device)
+                with torch.enable_grad():
+                    loss = net.get_loss(net.infer(xb), yb, X=xb, training=False)
+                    (grad,) = torch.autograd.grad(loss, xb)
+                denominator = _mean_denominator(net.criterion_, yb, len(xb))
+                batch_norms = grad.reshape(len(grad), -1).norm(dim=1) * denominator
+                norms[start:stop] = batch_norms.detach().cpu().numpy()
+        finally:
+            module.train(was_training)
+        return norms
