@@ -7,4 +7,15 @@ of models trained on coresets chosen by different methods.
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from ._cache import clear_score_cache
+from .scoring import AIGNScorer
+from .selection import EasyCoreSelector, RandomSelector, ScoreSelector
+
+__all__ = [
+    "AIGNScorer",
+    "EasyCoreSelector",
+    "RandomSelector",
+    "ScoreSelector",
+    "__version__",
+    "clear_score_cache",
+]

@@ -1,0 +1,90 @@
+"""Fitted scorers, cached by data and parameters, so a grid over fractions trains once.
+
+A score-based selector inside ``GridSearchCV(pipe, {"select__fraction": [...]})`` is
+cloned once per fraction and fold; without a cache every clone would retrain the
+same scorer on the same fold. Fitted scorers are kept in a small in-process LRU
+table (and on disk when the selector is given ``memory``). Only scorers with an
+integer ``random_state`` are cached: otherwise the result is not a function of the
+key, and reusing it would silently remove randomness the user asked for.
+"""
+
+import logging
+import numbers
+import pickle
+from collections import OrderedDict
+
+import joblib
+from sklearn.base import clone
+from sklearn.utils.validation import check_memory
+
+__all__ = ["clear_score_cache", "fit_scorer"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ENTRIES = 8
+_FITTED = OrderedDict()
+
+
+def clear_score_cache():
+    """Forget every fitted scorer kept in memory.
+
+    Examples
+    --------
+    >>> clear_score_cache()
+    """
+    _FITTED.clear()
+
+
+def _fit(scorer, X, y):
+    return clone(scorer).fit(X, y)
+
+
+def _key(scorer, X, y):
+    params = scorer.get_params(deep=False)
+    try:
+        return joblib.hash((type(scorer).__module__, type(scorer).__qualname__, params, X, y))
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        logger.debug("scorer parameters cannot be hashed (%s); not caching", exc)
+        return None
+
+
+def fit_scorer(scorer, X, y, memory=None):
+    """Return a fitted clone of ``scorer``, reusing an identical earlier fit.
+
+    Parameters
+    ----------
+    scorer : estimator
+        Unfitted scorer (it is cloned, never modified).
+    X, y : ndarray
+        Training data.
+    memory : None, str or joblib.Memory, default=None
+        Also cache on disk at this location (as scikit-learn's ``memory``).
+
+    Returns
+    -------
+    fitted : estimator
+        A fitted scorer; may be shared with an earlier caller.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    >>> fit_scorer(DummyClassifier(), X, y).classes_
+    array([0, 1])
+    """
+    random_state = scorer.get_params().get("random_state")
+    if not isinstance(random_state, numbers.Integral):
+        return _fit(scorer, X, y)
+    key = _key(scorer, X, y)
+    if key is None:
+        return _fit(scorer, X, y)
+    if key in _FITTED:
+        _FITTED.move_to_end(key)
+        logger.debug("reusing cached %s fit", type(scorer).__name__)
+        return _FITTED[key]
+    fitted = check_memory(memory).cache(_fit)(scorer, X, y)
+    _FITTED[key] = fitted
+    while len(_FITTED) > MAX_ENTRIES:
+        _FITTED.popitem(last=False)
+    return fitted

@@ -1,0 +1,260 @@
+"""The selector base every coreset method shares, and its functional core.
+
+A selector is an imbalanced-learn sampler: ``fit_resample(X, y)`` returns the
+kept rows, and ``imblearn.pipeline.Pipeline`` applies it during ``fit`` only,
+which is exactly the semantics of a coreset. Subclasses implement one method,
+``_select(X, y) -> indices``; everything else is derived here.
+"""
+
+from abc import abstractmethod
+from numbers import Real
+
+import numpy as np
+from imblearn.base import BaseSampler
+from imblearn.utils import check_target_type
+from imblearn.utils._validation import ArraysTransformer
+from sklearn.preprocessing import label_binarize
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from .utils import check_nd_X_y
+
+__all__ = ["BaseSelector", "class_quotas", "n_to_keep", "select_by_score"]
+
+KEEP_RULES = ("lowest", "highest", "middle")
+
+
+def n_to_keep(n_samples, fraction):
+    """Number of rows a ``fraction`` of ``n_samples`` keeps (rounded half up).
+
+    Examples
+    --------
+    >>> n_to_keep(10, 0.25), n_to_keep(10, 0.3), n_to_keep(7, 1.0)
+    (3, 3, 7)
+    """
+    return int(np.floor(fraction * n_samples + 0.5))
+
+
+def class_quotas(y, fraction):
+    """Per-class number of rows kept by a class-balanced selection.
+
+    Every class keeps ``n_to_keep(n_class, fraction)`` rows. A class whose
+    quota rounds to zero is an error rather than a silently missing class.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    fraction : float in (0, 1]
+        Fraction of each class to keep.
+
+    Returns
+    -------
+    quotas : dict
+        ``{label: n_kept}`` in sorted label order.
+
+    Examples
+    --------
+    >>> class_quotas([0, 0, 0, 0, 1, 1], 0.5)
+    {0: 2, 1: 1}
+    """
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    quotas = {}
+    for label, count in zip(classes.tolist(), counts.tolist()):
+        quota = n_to_keep(count, fraction)
+        if quota == 0:
+            raise ValueError(
+                f"class_balanced=True with fraction={fraction} keeps round({fraction} * "
+                f"{count}) = 0 samples of class {label!r} ({count} samples). Use a fraction "
+                f">= {0.5 / count:.3g} or class_balanced=False."
+            )
+        quotas[label] = quota
+    return quotas
+
+
+def _rank(scores, k, keep):
+    order = np.argsort(-scores if keep == "highest" else scores, kind="stable")
+    if keep == "middle":
+        start = (len(scores) - k) // 2
+        return order[start : start + k]
+    return order[:k]
+
+
+def select_by_score(scores, fraction, *, keep="lowest", y=None, class_balanced=False):
+    """Indices of the rows a score-based selection keeps, sorted.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        One score per row (higher means harder).
+    fraction : float in (0, 1]
+        Fraction of the rows (of each class when ``class_balanced``) to keep.
+    keep : {"lowest", "highest", "middle"}, default="lowest"
+        Keep the lowest scores, the highest, or the band centred on the median.
+        Ties break by row order (stable sort).
+    y : array-like of shape (n_samples,), default=None
+        Labels; required when ``class_balanced``.
+    class_balanced : bool, default=False
+        Rank within each class and keep the same fraction of each.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_kept,)
+        Sorted row indices.
+
+    Examples
+    --------
+    >>> select_by_score([0.3, 0.1, 0.2, 0.9], 0.5)
+    array([1, 2])
+    >>> select_by_score([0.3, 0.1, 0.2, 0.9], 0.5, keep="highest")
+    array([0, 3])
+    >>> select_by_score([0.3, 0.1, 0.2, 0.9], 0.5, y=[0, 0, 1, 1], class_balanced=True)
+    array([1, 2])
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if keep not in KEEP_RULES:
+        raise ValueError(f"keep must be one of {KEEP_RULES}; got {keep!r}.")
+    if class_balanced:
+        if y is None:
+            raise ValueError("class_balanced=True needs the labels y.")
+        y = np.asarray(y)
+        groups = [(np.flatnonzero(y == c), k) for c, k in class_quotas(y, fraction).items()]
+    else:
+        k = n_to_keep(len(scores), fraction)
+        if k == 0:
+            raise ValueError(
+                f"fraction={fraction} of {len(scores)} samples keeps 0 samples; use a "
+                f"fraction >= {0.5 / len(scores):.3g}."
+            )
+        groups = [(np.arange(len(scores)), k)]
+    picked = [rows[_rank(scores[rows], k, keep)] for rows, k in groups]
+    return np.sort(np.concatenate(picked))
+
+
+class BaseSelector(BaseSampler):
+    """Base class of coreset selectors: keep a fraction of the rows of ``(X, y)``.
+
+    Subclasses define ``__init__`` (storing their parameters, including
+    ``fraction``, ``class_balanced`` and ``random_state``) and
+    ``_select(X, y) -> indices``. ``X`` may have any rank (images stay 4-D).
+
+    Attributes set by ``fit`` / ``fit_resample``
+    ---------------------------------------------
+    sample_indices_ : ndarray of shape (n_kept,)
+        Sorted indices of the kept rows.
+    sampling_strategy_ : dict
+        ``{label: number of rows kept}`` for every class of ``y``.
+    n_samples_fit_ : int
+        Number of rows seen by ``fit``.
+    n_features_in_ : int
+        Size of the second axis of ``X``.
+    """
+
+    _sampling_type = "bypass"
+    _parameter_constraints = {
+        "fraction": [Interval(Real, 0, 1, closed="right")],
+        "class_balanced": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    @abstractmethod
+    def _select(self, X, y):
+        """Return the indices of the rows to keep."""
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = check_nd_X_y(self, X, y)
+        return X, y, binarize_y
+
+    def _fit(self, X, y):
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"Coreset selection needs at least 2 classes in y; got 1 class ({classes[0]!r})."
+            )
+        indices = np.sort(np.asarray(self._select(X, y), dtype=np.intp))
+        self.sample_indices_ = indices
+        self.n_samples_fit_ = len(X)
+        kept = y[indices]
+        self.sampling_strategy_ = {c: int(np.sum(kept == c)) for c in classes.tolist()}
+        return indices
+
+    def fit(self, X, y):
+        """Select the coreset of ``(X, y)`` without returning it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Data of any rank.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted selector.
+        """
+        self._validate_params()
+        check_classification_targets(y)
+        X, y, _ = self._check_X_y(X, y)
+        self._fit(X, y)
+        return self
+
+    def fit_resample(self, X, y):
+        """Select the coreset and return its rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Data of any rank; lists and pandas objects come back as such.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_resampled : array-like of shape (n_kept, ...)
+            The kept rows, in their original order.
+        y_resampled : array-like of shape (n_kept,)
+            Their labels.
+        """
+        self._validate_params()
+        check_classification_targets(y)
+        arrays_transformer = ArraysTransformer(X, y)
+        X, y, binarize_y = self._check_X_y(X, y)
+        X_kept, y_kept = self._fit_resample(X, y)
+        if binarize_y:
+            y_kept = label_binarize(y_kept, classes=np.unique(y))
+        return arrays_transformer.transform(X_kept, y_kept)
+
+    def _fit_resample(self, X, y):
+        indices = self._fit(X, y)
+        return _safe_indexing(X, indices), _safe_indexing(y, indices)
+
+    def get_support(self, indices=False):
+        """Mask or indices of the kept rows.
+
+        Parameters
+        ----------
+        indices : bool, default=False
+            Return row indices instead of a boolean mask.
+
+        Returns
+        -------
+        support : ndarray
+            Boolean mask of shape (n_samples_fit_,) or sorted indices.
+        """
+        check_is_fitted(self, "sample_indices_")
+        if indices:
+            return self.sample_indices_.copy()
+        mask = np.zeros(self.n_samples_fit_, dtype=bool)
+        mask[self.sample_indices_] = True
+        return mask
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.sampler_tags.sample_indices = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
