@@ -8,14 +8,49 @@ of models trained on coresets chosen by different methods.
 __version__ = "0.1.0.dev0"
 
 from ._cache import clear_score_cache
-from .scoring import AIGNScorer
-from .selection import EasyCoreSelector, RandomSelector, ScoreSelector
+from .scoring import AIGNScorer, TrainingDynamics
+from .selection import (
+    CALSelector,
+    ContextualDiversitySelector,
+    DeepFoolSelector,
+    EasyCoreSelector,
+    EL2NSelector,
+    FacilityLocationSelector,
+    ForgettingSelector,
+    GlisterSelector,
+    GraNdSelector,
+    GraphCutSelector,
+    HardCoreSelector,
+    HerdingSelector,
+    KCenterGreedySelector,
+    MatchedRandomSelector,
+    ModerateSelector,
+    RandomSelector,
+    ScoreSelector,
+    UncertaintySelector,
+)
 
 __all__ = [
     "AIGNScorer",
+    "CALSelector",
+    "ContextualDiversitySelector",
+    "DeepFoolSelector",
+    "EL2NSelector",
     "EasyCoreSelector",
+    "FacilityLocationSelector",
+    "ForgettingSelector",
+    "GlisterSelector",
+    "GraNdSelector",
+    "GraphCutSelector",
+    "HardCoreSelector",
+    "HerdingSelector",
+    "KCenterGreedySelector",
+    "MatchedRandomSelector",
+    "ModerateSelector",
     "RandomSelector",
     "ScoreSelector",
+    "TrainingDynamics",
+    "UncertaintySelector",
     "__version__",
     "clear_score_cache",
 ]

@@ -14,10 +14,12 @@ import pickle
 from collections import OrderedDict
 
 import joblib
+import numpy as np
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_memory
 
-__all__ = ["clear_score_cache", "fit_scorer"]
+__all__ = ["clear_score_cache", "fit_scorer", "seeded_clone"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,44 @@ def clear_score_cache():
     >>> clear_score_cache()
     """
     _FITTED.clear()
+
+
+def seeded_clone(scorer, random_state):
+    """Clone ``scorer``, seeding it from ``random_state`` when its own ``random_state`` is None.
+
+    This is how every selector seeds the model it trains: an int ``random_state``
+    always gives the scorer the same seed, so selectors built with the same
+    scorer parameters and the same ``random_state`` hit the same cache entry in
+    :func:`fit_scorer` and share one training. A scorer that has its own
+    ``random_state`` keeps it.
+
+    Parameters
+    ----------
+    scorer : estimator
+        Unfitted estimator (cloned, never modified).
+    random_state : int, RandomState instance or None
+        The selector's random state; None leaves the scorer unseeded.
+
+    Returns
+    -------
+    scorer : estimator
+        The seeded clone.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> a, b = seeded_clone(DummyClassifier(), 0), seeded_clone(DummyClassifier(), 0)
+    >>> a.random_state == b.random_state
+    True
+    >>> seeded_clone(DummyClassifier(random_state=5), 0).random_state
+    5
+    """
+    scorer = clone(scorer)
+    params = scorer.get_params()
+    if "random_state" in params and params["random_state"] is None and random_state is not None:
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        scorer.set_params(random_state=int(seed))
+    return scorer
 
 
 def _fit(scorer, X, y):

@@ -21,7 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .utils import check_nd_X_y
 
-__all__ = ["BaseSelector", "class_quotas", "n_to_keep", "select_by_score"]
+__all__ = [
+    "BaseSelector", "class_quotas", "n_to_keep", "select_by_score", "selection_groups",
+]
 
 KEEP_RULES = ("lowest", "highest", "middle")
 
@@ -116,21 +118,48 @@ def select_by_score(scores, fraction, *, keep="lowest", y=None, class_balanced=F
     scores = np.asarray(scores, dtype=np.float64)
     if keep not in KEEP_RULES:
         raise ValueError(f"keep must be one of {KEEP_RULES}; got {keep!r}.")
-    if class_balanced:
-        if y is None:
-            raise ValueError("class_balanced=True needs the labels y.")
-        y = np.asarray(y)
-        groups = [(np.flatnonzero(y == c), k) for c, k in class_quotas(y, fraction).items()]
-    else:
-        k = n_to_keep(len(scores), fraction)
-        if k == 0:
-            raise ValueError(
-                f"fraction={fraction} of {len(scores)} samples keeps 0 samples; use a "
-                f"fraction >= {0.5 / len(scores):.3g}."
-            )
-        groups = [(np.arange(len(scores)), k)]
+    if class_balanced and y is None:
+        raise ValueError("class_balanced=True needs the labels y.")
+    y = np.zeros(len(scores)) if y is None else y
+    groups = selection_groups(y, fraction, class_balanced)
     picked = [rows[_rank(scores[rows], k, keep)] for rows, k in groups]
     return np.sort(np.concatenate(picked))
+
+
+def selection_groups(y, fraction, class_balanced):
+    """The groups a selection ranks within, and how many rows each keeps.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    fraction : float in (0, 1]
+        Fraction of the rows (of each class when ``class_balanced``) to keep.
+    class_balanced : bool
+        One group per class (in sorted label order), or one group of all rows.
+
+    Returns
+    -------
+    groups : list of (ndarray, int)
+        ``(row indices, number of rows to keep)`` for each group.
+
+    Examples
+    --------
+    >>> selection_groups([0, 1, 0, 1, 1], 0.5, class_balanced=True)
+    [(array([0, 2]), 1), (array([1, 3, 4]), 2)]
+    >>> selection_groups([0, 1, 0, 1, 1], 0.5, class_balanced=False)
+    [(array([0, 1, 2, 3, 4]), 3)]
+    """
+    y = np.asarray(y)
+    if class_balanced:
+        return [(np.flatnonzero(y == c), k) for c, k in class_quotas(y, fraction).items()]
+    k = n_to_keep(len(y), fraction)
+    if k == 0:
+        raise ValueError(
+            f"fraction={fraction} of {len(y)} samples keeps 0 samples; use a "
+            f"fraction >= {0.5 / len(y):.3g}."
+        )
+    return [(np.arange(len(y)), k)]
 
 
 class BaseSelector(BaseSampler):

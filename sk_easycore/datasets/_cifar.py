@@ -123,9 +123,14 @@ def load_cifar10(root, train=True, *, verify_checksums=False):
 
     Examples
     --------
-    >>> X, y = load_cifar10("~/data")  # doctest: +SKIP
-    >>> X.shape, y.shape  # doctest: +SKIP
-    ((50000, 3, 32, 32), (50000,))
+    With the data extracted in ``~/data``, ``load_cifar10("~/data")`` returns arrays
+    of shape (50000, 3, 32, 32) and (50000,). A folder without it is an error that
+    says what is expected:
+
+    >>> load_cifar10("/nonexistent")
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: Root folder '/nonexistent' does not exist ...
     """
     return _load(root, train, "CIFAR-10", "labels", 10, verify_checksums)
 
@@ -158,9 +163,12 @@ def load_cifar100(root, train=True, label="fine", *, verify_checksums=False):
 
     Examples
     --------
-    >>> X, y = load_cifar100("~/data", label="coarse")  # doctest: +SKIP
-    >>> int(y.max())  # doctest: +SKIP
-    19
+    ``load_cifar100("~/data", label="coarse")`` returns the 20 superclasses.
+
+    >>> load_cifar100("/nonexistent", label="superclass")
+    Traceback (most recent call last):
+        ...
+    ValueError: label must be ...
     """
     if label not in ("fine", "coarse"):
         raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}.")

@@ -2,6 +2,14 @@
 
 from ._aign import AIGNScorer
 from ._default_net import make_default_net
+from ._dynamics import TrainingDynamics
+from ._dynamics_recorder import DynamicsRecorder
 from ._recorder import InputGradientRecorder
 
-__all__ = ["AIGNScorer", "InputGradientRecorder", "make_default_net"]
+__all__ = [
+    "AIGNScorer",
+    "DynamicsRecorder",
+    "InputGradientRecorder",
+    "TrainingDynamics",
+    "make_default_net",
+]

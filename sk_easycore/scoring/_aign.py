@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 
 from ..utils import check_nd_X_y, torch_seed
 from ._default_net import make_default_net
@@ -140,23 +141,17 @@ class AIGNScorer(BaseEstimator):
         """
         self._validate_params()
         X, y = check_nd_X_y(self, X, y)
+        check_classification_targets(y)
         X = np.ascontiguousarray(X, dtype=np.float32)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         y_encoded = y_encoded.astype(np.int64)
 
-        if self.net is None:
-            net = make_default_net(X.shape, len(self.classes_), verbose=max(self.verbose - 1, 0))
-        else:
-            net = clone(self.net)
-        net.set_params(train_split=None)
+        net = self._make_net(X)
         seed = None
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-        recorder = InputGradientRecorder(
-            len(X), mode=self.mode, every=self.every,
-            keep_history=self.keep_history, verbose=self.verbose,
-        )
+        recorder = self._make_recorder(len(X))
         start = time.perf_counter()
         with torch_seed(seed):
             net.initialize()
@@ -180,15 +175,32 @@ class AIGNScorer(BaseEstimator):
                 f"{unseen[:5].tolist()}); does the net drop batches (drop_last=True) "
                 "or sample rows itself?"
             )
-        self.net_ = net
-        self.scores_ = recorder.sum_ / recorder.count_
-        self.recorded_epochs_ = np.asarray(recorder.epochs_)
-        self.aign_history_ = np.stack(recorder.history_) if self.keep_history else None
+        self._set_fitted(net, recorder, X, y_encoded)
         logger.info(
             "AIGN of %d samples over %d recorded epochs (%s mode) in %.1f s",
             len(X), len(recorder.epochs_), self.mode, time.perf_counter() - start,
         )
         return self
+
+    # Steps a subclass that records more during the same training overrides.
+    def _make_net(self, X):
+        if self.net is None:
+            net = make_default_net(X.shape, len(self.classes_), verbose=max(self.verbose - 1, 0))
+        else:
+            net = clone(self.net)
+        return net.set_params(train_split=None)
+
+    def _make_recorder(self, n_samples):
+        return InputGradientRecorder(
+            n_samples, mode=self.mode, every=self.every,
+            keep_history=self.keep_history, verbose=self.verbose,
+        )
+
+    def _set_fitted(self, net, recorder, X, y):
+        self.net_ = net
+        self.scores_ = recorder.sum_ / recorder.count_
+        self.recorded_epochs_ = np.asarray(recorder.epochs_)
+        self.aign_history_ = np.stack(recorder.history_) if self.keep_history else None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -145,11 +145,16 @@ class InputGradientRecorder(Callback):
                 xb = torch.as_tensor(X[start:stop], device=net.device).requires_grad_(True)
                 yb = torch.as_tensor(y[start:stop], device=net.device)
                 with torch.enable_grad():
-                    loss = net.get_loss(net.infer(xb), yb, X=xb, training=False)
+                    y_pred = net.infer(xb)
+                    loss = net.get_loss(y_pred, yb, X=xb, training=False)
                     (grad,) = torch.autograd.grad(loss, xb)
                 denominator = _mean_denominator(net.criterion_, yb, len(xb))
                 batch_norms = grad.reshape(len(grad), -1).norm(dim=1) * denominator
                 norms[start:stop] = batch_norms.detach().cpu().numpy()
+                self._on_eval_batch(net, start, y_pred.detach(), yb)
         finally:
             module.train(was_training)
         return norms
+
+    def _on_eval_batch(self, net, start, y_pred, y):
+        """Subclass hook: the module's output on rows ``start:start + len(y)`` of an eval pass."""

@@ -1,11 +1,8 @@
 """ScoreSelector: keep the rows whose per-sample score ranks lowest, highest or middle."""
 
-import numpy as np
-from sklearn.base import clone
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from .._cache import fit_scorer
+from .._cache import fit_scorer, seeded_clone
 from ..base import KEEP_RULES, BaseSelector, select_by_score
 from ..scoring import AIGNScorer
 from ..utils import check_scores
@@ -106,13 +103,7 @@ class ScoreSelector(BaseSelector):
     def _compute_scores(self, X, y):
         scorer = AIGNScorer() if self.scorer is None else self.scorer
         if hasattr(scorer, "fit"):
-            scorer = clone(scorer)
-            params = scorer.get_params()
-            if "random_state" in params and params["random_state"] is None and (
-                self.random_state is not None
-            ):
-                seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-                scorer.set_params(random_state=int(seed))
+            scorer = seeded_clone(scorer, self.random_state)
             self.scorer_ = fit_scorer(scorer, X, y, memory=self.memory)
             return check_scores(self.scorer_.scores_, len(X), name="scorer.scores_")
         if callable(scorer):

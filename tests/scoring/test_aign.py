@@ -183,3 +183,9 @@ def test_invalid_parameters(digits_small):
         AIGNScorer(mode="test").fit(*digits_small)
     with pytest.raises(ValueError, match="'every' parameter of AIGNScorer must be an int"):
         AIGNScorer(every=0).fit(*digits_small)
+
+
+def test_continuous_targets_are_refused(digits_small):
+    X, _ = digits_small
+    with pytest.raises(ValueError, match="Unknown label type"):
+        AIGNScorer(make_cnn(max_epochs=1)).fit(X, np.linspace(0, 1, len(X)))

@@ -1,0 +1,123 @@
+"""The base of the selectors that read a trained proxy: one cached, seeded, shared training."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods
+
+from .._cache import fit_scorer, seeded_clone
+from ..base import BaseSelector, select_by_score
+from ..scoring import TrainingDynamics
+from ..utils import check_scores
+
+__all__ = ["ProxySelector", "ProxyScoreSelector", "proxy_attribute"]
+
+_WHY_MISSING = {
+    "embeddings_": "its module has neither embed() nor an nn.Linear output layer, or it was "
+                   "fitted with keep_outputs=False",
+    "probas_": "it was fitted with keep_outputs=False",
+    "grand_": "its module's output is not the output of an nn.Linear layer on 2-D features",
+}
+
+
+def proxy_attribute(proxy, name, method):
+    """``proxy.<name>``, or a ValueError saying which method needs it and why it is missing."""
+    value = getattr(proxy, name, None)
+    if value is None:
+        why = _WHY_MISSING.get(name, f"{type(proxy).__name__} does not compute it")
+        raise ValueError(
+            f"{method} needs the proxy's {name}, which {type(proxy).__name__} did not set: {why}."
+        )
+    return value
+
+
+class ProxySelector(BaseSelector):
+    """Base class of selectors that score or embed the rows with a trained proxy model.
+
+    The proxy (``proxy``, default :class:`~sk_easycore.scoring.TrainingDynamics`)
+    is cloned, seeded from ``random_state`` when its own ``random_state`` is
+    None (exactly as :class:`ScoreSelector` seeds its scorer) and fitted
+    through the fitted-scorer cache: every selector given the same proxy
+    parameters, the same ``random_state`` and the same data reuses one
+    training. Subclasses implement ``_select(X, y)`` and call
+    :meth:`_fit_proxies`; the fitted proxy is kept as ``proxy_`` (it may be
+    shared with other selectors: do not modify it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_easycore.base import select_by_score
+    >>> from sk_easycore.selection import ProxySelector
+    >>> class LowestLoss(ProxySelector):  # keep the rows the proxy fits best
+    ...     def __init__(self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+    ...                  random_state=None):
+    ...         self.proxy, self.fraction, self.class_balanced = proxy, fraction, class_balanced
+    ...         self.memory, self.random_state = memory, random_state
+    ...     def _select(self, X, y):
+    ...         (proxy,) = self._fit_proxies(X, y)
+    ...         return select_by_score(proxy.loss_, self.fraction, y=y, class_balanced=True)
+    >>> from sk_easycore.datasets import load_digits_images
+    >>> from sk_easycore.scoring import TrainingDynamics
+    >>> X, y = load_digits_images()
+    >>> selector = LowestLoss(TrainingDynamics(max_epochs=2), random_state=0).fit(X[:300], y[:300])
+    >>> len(selector.sample_indices_), selector.proxy_.max_epochs
+    (91, 2)
+    """
+
+    _parameter_constraints = {
+        **BaseSelector._parameter_constraints,
+        "proxy": [HasMethods(["fit"]), None],
+        "memory": [None, str, HasMethods(["cache"])],
+    }
+
+    def _fit_proxies(self, X, y, *, n_repeats=1, max_epochs=None):
+        """Fit ``n_repeats`` proxies (consecutive seeds), each trained ``max_epochs`` if given.
+
+        Repeat 0 with ``max_epochs=None`` is the shared proxy itself. Repeats
+        use the seeds ``s, s + 1, ...``, so selectors with the same settings
+        (GraNd and EL2N) share every repeat. The other proxies are fitted with
+        ``keep_outputs=False`` when the proxy has that parameter: only their
+        scores are read, and the cache then holds no embeddings for them.
+        """
+        proxy = TrainingDynamics() if self.proxy is None else self.proxy
+        base = seeded_clone(proxy, self.random_state)
+        params = base.get_params()
+        if max_epochs is not None and "max_epochs" not in params:
+            raise ValueError(
+                f"Scoring at an early epoch needs a proxy with a max_epochs parameter "
+                f"(TrainingDynamics); {type(base).__name__} has none."
+            )
+        seed = params.get("random_state")
+        if n_repeats > 1 and isinstance(seed, np.random.RandomState):
+            seed = int(seed.randint(np.iinfo(np.int32).max))
+        fitted = []
+        for repeat in range(n_repeats):
+            candidate = clone(base)
+            if max_epochs is not None:
+                candidate.set_params(max_epochs=max_epochs)
+            if (repeat or max_epochs is not None) and "keep_outputs" in params:
+                candidate.set_params(keep_outputs=False)
+            if isinstance(seed, Integral):
+                candidate.set_params(random_state=int(seed) + repeat)
+            fitted.append(fit_scorer(candidate, X, y, memory=self.memory))
+        self.proxy_ = fitted[0]
+        return fitted
+
+
+class ProxyScoreSelector(ProxySelector):
+    """A proxy selector ranking one score per row; subclasses define ``_scores`` and ``_keep``."""
+
+    _keep = "highest"
+
+    def _select(self, X, y):
+        self.scores_ = check_scores(
+            self._scores(X, y), len(X), name=f"{type(self).__name__} scores"
+        )
+        return select_by_score(
+            self._ranking(), self.fraction, keep=self._keep, y=y,
+            class_balanced=self.class_balanced,
+        )
+
+    def _ranking(self):
+        return self.scores_
