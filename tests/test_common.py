@@ -6,8 +6,31 @@ from imblearn.utils.estimator_checks import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_easycore.scoring import AIGNScorer
-from sk_easycore.selection import EasyCoreSelector, RandomSelector, ScoreSelector
+from sk_easycore.robustness import AdversarialTrainingClassifier
+from sk_easycore.scoring import AIGNScorer, TrainingDynamics
+from sk_easycore.selection import (
+    CALSelector,
+    ContextualDiversitySelector,
+    DeepFoolSelector,
+    EasyCoreSelector,
+    EL2NSelector,
+    FacilityLocationSelector,
+    ForgettingSelector,
+    GlisterSelector,
+    GraNdSelector,
+    GraphCutSelector,
+    HardCoreSelector,
+    HerdingSelector,
+    KCenterGreedySelector,
+    MatchedRandomSelector,
+    ModerateSelector,
+    RandomSelector,
+    ScoreSelector,
+    UncertaintySelector,
+)
+
+# The baselines' shared proxy, cheap: 1 epoch of the default net.
+_PROXY = TrainingDynamics(max_epochs=1)
 
 # One table of cheap constructor arguments for every public estimator.
 ESTIMATORS = [
@@ -17,6 +40,27 @@ ESTIMATORS = [
     EasyCoreSelector(fraction=0.5, class_balanced=False, random_state=0),
     RandomSelector(fraction=0.5, random_state=0),
     ScoreSelector(AIGNScorer(random_state=0), fraction=0.5, keep="middle"),
+    TrainingDynamics(max_epochs=2, random_state=0),
+    TrainingDynamics(mode="eval", every=2, max_epochs=2, keep_history=True, keep_outputs=False,
+                     random_state=0),
+    GraNdSelector(_PROXY, fraction=0.5, random_state=0),
+    EL2NSelector(_PROXY, n_repeats=2, score_epoch=1, fraction=0.5, random_state=0),
+    ForgettingSelector(_PROXY, fraction=0.5, random_state=0),
+    UncertaintySelector(_PROXY, method="margin", fraction=0.5, random_state=0),
+    DeepFoolSelector(_PROXY, max_iter=3, clip_values=None, fraction=0.5, random_state=0),
+    ModerateSelector(_PROXY, fraction=0.5, random_state=0),
+    HerdingSelector(_PROXY, fraction=0.5, random_state=0),
+    KCenterGreedySelector(_PROXY, fraction=0.5, class_balanced=False, random_state=0),
+    ContextualDiversitySelector(_PROXY, fraction=0.5, random_state=0),
+    CALSelector(_PROXY, n_neighbors=3, fraction=0.5, random_state=0),
+    GraphCutSelector(_PROXY, fraction=0.5, random_state=0),
+    FacilityLocationSelector(_PROXY, features="embedding", fraction=0.5, class_balanced=False,
+                             random_state=0),
+    GlisterSelector(_PROXY, fraction=0.5, random_state=0),
+    HardCoreSelector(_PROXY, fraction=0.5, random_state=0),
+    MatchedRandomSelector(RandomSelector(fraction=0.5, class_balanced=False), random_state=0),
+    # the checks' tables are not pixels in [0, 1]: no clipping
+    AdversarialTrainingClassifier(max_epochs=10, max_iter=1, clip_values=None, random_state=0),
 ]
 
 

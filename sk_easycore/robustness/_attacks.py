@@ -1,0 +1,351 @@
+"""FGSM, PGD and AutoAttack through ART: adversarial examples and adversarial accuracy.
+
+Threat model: an untargeted attacker who knows the weights perturbs each input
+by at most ``eps`` in the L-inf or L2 norm, measured in the units of the ``X``
+the estimator takes (pixels in [0, 1]; our models normalize inside), staying
+inside ``clip_values``. Attacks use the true labels (no label leaking through
+predictions), run with the model in eval mode, and ART's random starts are
+seeded from ``random_state`` without touching the caller's global state.
+"""
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.validation import check_consistent_length
+
+from ._art import art_quiet, build_art_classifier, is_real, label_indices, seeded
+
+__all__ = ["ATTACKS", "adversarial_accuracy", "generate_adversarial"]
+
+logger = logging.getLogger(__name__)
+
+ATTACKS = ("fgsm", "pgd", "autoattack")
+_NORMS = {"inf": "inf", np.inf: "inf", 2: 2, "2": 2}
+
+
+def _check_norm(norm):
+    key = norm.lower() if isinstance(norm, str) else norm
+    try:
+        return _NORMS[key]
+    except (KeyError, TypeError):
+        raise ValueError(f'norm must be "inf" (L-inf) or 2 (L2); got {norm!r}.') from None
+
+
+def _check_eps(eps, name="eps"):
+    if not is_real(eps) or not np.isfinite(eps) or eps < 0:
+        raise ValueError(
+            f"{name} must be a finite number >= 0, in the units of X (pixels in [0, 1]); "
+            f"got {eps!r}."
+        )
+    return float(eps)
+
+
+def _check_positive_int(value, name):
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
+    return int(value)
+
+
+def default_eps_step(eps, max_iter):
+    """PGD's step when none is given: ``2.5 * eps / max_iter`` (Madry et al.), at most ``eps``."""
+    return min(eps, 2.5 * eps / max_iter)
+
+
+@dataclass(frozen=True)
+class AttackSpec:
+    """A validated attack configuration: what to run, independent of the model."""
+
+    name: str
+    eps: float
+    eps_step: float | None
+    norm: object
+    max_iter: int
+    batch_size: int
+    params: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, attack, eps, *, norm="inf", eps_step=None, max_iter=10, batch_size=128,
+                  **params):
+        """Validate the public arguments; every error names the parameter."""
+        if not isinstance(attack, str) or attack.lower() not in ATTACKS:
+            raise ValueError(f"attack must be one of {ATTACKS}; got {attack!r}.")
+        eps = _check_eps(eps)
+        if eps_step is not None:
+            eps_step = _check_eps(eps_step, "eps_step")
+            if eps_step == 0:
+                raise ValueError("eps_step must be > 0; got 0.")
+            if eps_step > eps:
+                raise ValueError(
+                    f"eps_step={eps_step} is larger than eps={eps}: a step must not exceed "
+                    "the perturbation budget."
+                )
+        return cls(
+            name=attack.lower(), eps=eps, eps_step=eps_step, norm=_check_norm(norm),
+            max_iter=_check_positive_int(max_iter, "max_iter"),
+            batch_size=_check_positive_int(batch_size, "batch_size"), params=dict(params),
+        )
+
+    def step(self):
+        if self.eps_step is not None:
+            return self.eps_step
+        return default_eps_step(self.eps, self.max_iter)
+
+    def build(self, classifier, verbose=0):
+        """The ART attack object on ``classifier``."""
+        if self.name == "fgsm":
+            from art.attacks.evasion import FastGradientMethod
+
+            params = {"num_random_init": 0, **self.params}
+            return FastGradientMethod(
+                classifier, norm=self.norm, eps=self.eps, eps_step=self.step(),
+                batch_size=self.batch_size, **params,
+            )
+        if self.name == "pgd":
+            from art.attacks.evasion import ProjectedGradientDescent
+
+            params = {"num_random_init": 1, **self.params}  # Madry's random start
+            return ProjectedGradientDescent(
+                classifier, norm=self.norm, eps=self.eps, eps_step=self.step(),
+                max_iter=self.max_iter, batch_size=self.batch_size, verbose=bool(verbose),
+                **params,
+            )
+        from art.attacks.evasion import AutoAttack
+
+        attack = AutoAttack(
+            classifier, norm=self.norm, eps=self.eps, eps_step=self.step(),
+            batch_size=self.batch_size, **self.params,
+        )
+        for part in attack.attacks:  # its default parts show bars unless told otherwise
+            if "verbose" in part.attack_params:
+                part.set_params(verbose=bool(verbose))
+        return attack
+
+
+def project(x_adv, x, eps, norm, clip_values):
+    """Project ``x_adv`` onto the ``eps``-ball around ``x`` and into ``clip_values``.
+
+    ART's attacks already stay inside up to float rounding (AutoAttack accepts
+    its parts' examples up to 1e-4 relative beyond ``eps``); this makes the
+    bound exact, in float32 too. Clipping after the projection never leaves the ball, since
+    ``x`` itself lies inside ``clip_values``.
+    """
+    delta = x_adv.astype(np.float64) - x
+    if norm == "inf":
+        delta = np.clip(delta, -eps, eps)
+    else:
+        flat = delta.reshape(len(delta), -1)
+        norms = np.linalg.norm(flat, axis=1)
+        scale = np.where(norms > eps, eps / np.maximum(norms, 1e-30), 1.0)
+        delta = (flat * scale[:, None]).reshape(delta.shape)
+    exact = x + delta
+    if clip_values is not None:
+        exact = np.clip(exact, *clip_values)
+    # Round to float32 toward x, never away: |out - x| <= |exact - x| per coordinate,
+    # so the bounds hold exactly for the float32 result too.
+    out = exact.astype(np.float32)
+    away = np.abs(out - x.astype(np.float64)) > np.abs(exact - x)
+    out[away] = np.nextafter(out[away], x[away])
+    return out
+
+
+@contextlib.contextmanager
+def input_gradients_only(module):
+    """Freeze the module's parameters in the block: attacks then skip every weight gradient.
+
+    ART's ``loss_gradient`` calls ``loss.backward()``, which would also fill the
+    weights' ``.grad``; the attack needs only the input's.
+    """
+    params = [p for p in module.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+def run_attack(classifier, spec, X, y_indices, *, clip_values, random_state, verbose):
+    """Adversarial examples of ``X`` against ``classifier`` (validated inputs)."""
+    if spec.eps == 0:
+        return X.copy()
+    with art_quiet(verbose), seeded(random_state), input_gradients_only(classifier.model):
+        attack = spec.build(classifier, verbose)
+        x_adv = attack.generate(X, y=y_indices)
+    return project(x_adv, X, spec.eps, spec.norm, clip_values)
+
+
+def check_attack_data(X, y, clip_values, *, y_required=True):
+    """Validate ``X`` (any rank, float32, inside ``clip_values``) and ``y``."""
+    X = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True)
+    if clip_values is not None:
+        low, high = clip_values
+        if X.min() < low or X.max() > high:
+            raise ValueError(
+                f"X has values in [{X.min():.4g}, {X.max():.4g}], outside clip_values="
+                f"{clip_values}. Attacks perturb X in its own units: pass the raw inputs "
+                "(pixels in [0, 1], with normalization inside the model) or set clip_values "
+                "to the range of your inputs (None for unbounded)."
+            )
+    if y is None:
+        if y_required:
+            raise ValueError("y is required: adversarial accuracy is measured against true labels.")
+        return X, None
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(X, y)
+    return X, y
+
+
+def prepare(estimator, X, y, clip_values, *, y_required=True):
+    from ._art import check_clip_values
+
+    clip_values = check_clip_values(clip_values)
+    X_checked = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True)
+    with art_quiet(verbose=False):
+        classifier, model, _ = build_art_classifier(
+            estimator, clip_values=clip_values, input_shape=X_checked.shape[1:]
+        )
+    X, y = check_attack_data(X_checked, y, clip_values, y_required=y_required)
+    y_indices = None if y is None else label_indices(model, y, classifier.nb_classes)
+    return classifier, X, y_indices, clip_values
+
+
+def predicted_indices(classifier, X, batch_size):
+    return np.argmax(classifier.predict(X, batch_size=batch_size), axis=1)
+
+
+def generate_adversarial(
+    estimator, X, y=None, attack="pgd", eps=8 / 255, *, norm="inf", eps_step=None, max_iter=10,
+    batch_size=128, clip_values=(0.0, 1.0), random_state=0, verbose=0, **attack_params,
+):
+    """Adversarial examples of ``X`` against a fitted estimator.
+
+    Parameters are those of :func:`adversarial_accuracy`, except that ``y``
+    may be None: the attack then uses the estimator's own predictions as
+    labels.
+
+    Returns
+    -------
+    X_adv : ndarray of shape X.shape, dtype float32
+        Every row within ``eps`` of its input in the chosen norm (exactly:
+        the result is projected onto the ball) and inside ``clip_values``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.datasets import load_digits_images
+    >>> from sk_easycore.models import SmallCNN
+    >>> from sk_easycore.robustness import generate_adversarial
+    >>> X, y = load_digits_images()
+    >>> net = NeuralNetClassifier(SmallCNN, criterion=torch.nn.CrossEntropyLoss,
+    ...                           max_epochs=2, train_split=None, verbose=0).fit(X[:500], y[:500])
+    >>> X_adv = generate_adversarial(net, X[:50], y[:50], attack="pgd", eps=0.1)
+    >>> X_adv.shape, bool(np.abs(X_adv - X[:50]).max() <= 0.1)
+    ((50, 1, 8, 8), True)
+    """
+    spec = AttackSpec.from_args(attack, eps, norm=norm, eps_step=eps_step, max_iter=max_iter,
+                                batch_size=batch_size, **attack_params)
+    with seeded(random_state):  # torch's generator too: DataLoaders draw from it
+        classifier, X, y_indices, clip_values = prepare(estimator, X, y, clip_values,
+                                                         y_required=False)
+        return run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
+                          random_state=random_state, verbose=verbose)
+
+
+def correct_under_attack(
+    estimator, X, y, attack="pgd", eps=8 / 255, *, norm="inf", eps_step=None, max_iter=10,
+    batch_size=128, clip_values=(0.0, 1.0), random_state=0, verbose=0, **attack_params,
+):
+    """Boolean per sample: still classified correctly after the attack."""
+    spec = AttackSpec.from_args(attack, eps, norm=norm, eps_step=eps_step, max_iter=max_iter,
+                                batch_size=batch_size, **attack_params)
+    with seeded(random_state):  # torch's generator too: DataLoaders draw from it
+        classifier, X, y_indices, clip_values = prepare(estimator, X, y, clip_values)
+        x_adv = run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
+                           random_state=random_state, verbose=verbose)
+        return predicted_indices(classifier, x_adv, spec.batch_size) == y_indices
+
+
+def adversarial_accuracy(
+    estimator, X, y, attack="pgd", eps=8 / 255, *, norm="inf", eps_step=None, max_iter=10,
+    batch_size=128, clip_values=(0.0, 1.0), random_state=0, verbose=0, **attack_params,
+):
+    """Accuracy of a fitted estimator on adversarial examples of ``(X, y)``.
+
+    The estimator is converted with :func:`to_art_classifier` (the network is
+    attacked as trained, in eval mode; a pipeline's sampler steps are
+    skipped), every sample is attacked with its true label, and the accuracy
+    is measured on the examples the attack returns.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted skorch ``NeuralNetClassifier``,
+        :class:`AdversarialTrainingClassifier` or a pipeline ending in one.
+    X : array-like of shape (n_samples, ...)
+        Inputs in the estimator's own units, inside ``clip_values``.
+    y : array-like of shape (n_samples,)
+        True labels, as the estimator's ``predict`` returns them (mapped to the
+        network's outputs through ``classes_``; a bare skorch net uses its
+        integer labels as output indices).
+    attack : {"fgsm", "pgd", "autoattack"}, default="pgd"
+        ART's ``FastGradientMethod`` (one step of size ``eps``),
+        ``ProjectedGradientDescent`` (``max_iter`` steps of ``eps_step`` from a
+        random start in the ball, projected back after each) or ``AutoAttack``
+        (its standard parts: APGD-CE and APGD-DLR with 100 iterations and 5
+        restarts, DeepFool, Square; ``max_iter`` does not apply).
+    eps : float >= 0, default=8/255
+        Perturbation budget in the norm ``norm``, in the units of ``X``. 0
+        returns the clean accuracy.
+    norm : {"inf", 2}, default="inf"
+        L-inf or L2 threat model.
+    eps_step : float or None, default=None
+        Step size, at most ``eps``. None: ``min(eps, 2.5 * eps / max_iter)``.
+        Unused by FGSM.
+    max_iter : int, default=10
+        PGD iterations.
+    batch_size : int, default=128
+        Batch size of the attack and of prediction.
+    clip_values : tuple of (float, float) or None, default=(0.0, 1.0)
+        Valid input range; ``X`` must lie inside it.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the random start (numpy's global generator and torch's, both
+        restored afterwards): the same seed gives the same accuracy. None
+        draws from the global generators.
+    verbose : int, default=0
+        Show ART's progress bars and log lines.
+    **attack_params
+        Passed to the ART attack (for example ``num_random_init=5`` for PGD
+        restarts).
+
+    Returns
+    -------
+    accuracy : float
+        Fraction of the samples classified correctly after the attack.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.datasets import load_digits_images
+    >>> from sk_easycore.models import SmallCNN
+    >>> from sk_easycore.robustness import adversarial_accuracy
+    >>> X, y = load_digits_images()
+    >>> net = NeuralNetClassifier(SmallCNN, criterion=torch.nn.CrossEntropyLoss,
+    ...                           optimizer=torch.optim.Adam, max_epochs=5,
+    ...                           train_split=None, verbose=0).fit(X[:600], y[:600])
+    >>> clean = adversarial_accuracy(net, X[:200], y[:200], eps=0.0)
+    >>> robust = adversarial_accuracy(net, X[:200], y[:200], attack="pgd", eps=0.1)
+    >>> robust < clean
+    True
+    """
+    return float(np.mean(correct_under_attack(
+        estimator, X, y, attack, eps, norm=norm, eps_step=eps_step, max_iter=max_iter,
+        batch_size=batch_size, clip_values=clip_values, random_state=random_state,
+        verbose=verbose, **attack_params,
+    )))

@@ -1,0 +1,332 @@
+"""AdversarialTrainingClassifier: a skorch net trained by ART's TRADES or PGD training."""
+
+import logging
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
+
+from ..scoring import make_default_net
+from ..utils import check_nd_X_y
+from ._art import art_quiet, build_art_classifier, check_clip_values, seeded
+from ._attacks import AttackSpec, check_attack_data, input_gradients_only
+
+__all__ = ["AdversarialTrainingClassifier"]
+
+logger = logging.getLogger(__name__)
+
+
+class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
+    """A skorch network trained adversarially by ART (TRADES or PGD adversarial training).
+
+    ``fit`` clones ``net``, initializes it (weights, criterion, optimizer) and
+    hands its module to ART, which trains it one epoch per call, ``max_epochs``
+    times; the scheduler, if any, is stepped after every epoch. skorch's own
+    training loop and callbacks do not run; ``net_`` is the trained skorch net
+    and ``predict`` / ``predict_proba`` use it. As the last step after a
+    selector in ``imblearn.pipeline.Pipeline``, one ``fit`` selects the coreset
+    and trains on it adversarially.
+
+    Both methods craft ``x_adv`` with ART's ``ProjectedGradientDescent`` on the
+    network's own loss (cross-entropy) with the true labels, in eval mode:
+    ``max_iter`` steps of ``eps_step`` from a uniform random start in the
+    ``eps``-ball, projected onto it and into ``clip_values`` after each step.
+
+    - ``"trades"``: ART's ``AdversarialTrainerTRADESPyTorch``; the loss is
+      ``CE(f(x), y) + beta * KL(f(x) || f(x_adv))``. Note that ART crafts
+      ``x_adv`` with the PGD attack above (maximizing the cross-entropy to the
+      true label), not with TRADES' own inner maximization of the KL term from
+      a small Gaussian start.
+    - ``"pgd"``: Madry et al.'s PGD adversarial training, every sample of every
+      batch replaced by its adversarial example: ART's ``AdversarialTrainer``
+      with ``ratio=1.0``, which is what ``AdversarialTrainerMadryPGD`` builds,
+      here with the attack configured explicitly (that class's defaults are in
+      0-255 pixel units). ``beta`` is unused.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNetClassifier or None, default=None
+        The network to train (cloned, never modified). Its criterion must be
+        ``CrossEntropyLoss`` (logits) or skorch's default ``NLLLoss``
+        (probabilities); its ``optimizer``, ``lr``, ``batch_size`` and
+        ``max_epochs`` are used. If None,
+        :func:`~sk_easycore.scoring.make_default_net` builds a small CNN (4-D X)
+        or residual MLP (2-D X).
+    method : {"trades", "pgd"}, default="trades"
+        The training objective (see above).
+    eps : float > 0, default=8/255
+        Perturbation budget during training, in the units of ``X`` (pixels in
+        [0, 1]).
+    eps_step : float > 0, default=2/255
+        PGD step size, at most ``eps``.
+    max_iter : int, default=10
+        PGD iterations per batch.
+    norm : {"inf", 2}, default="inf"
+        Threat model of the training attack.
+    beta : float >= 0, default=6.0
+        TRADES' weight of the KL term.
+    max_epochs : int or None, default=None
+        Epochs; None uses the net's ``max_epochs``.
+    clip_values : tuple of (float, float) or None, default=(0.0, 1.0)
+        Valid input range; ``X`` must lie inside it. None for unbounded inputs.
+    scheduler : callable or None, default=None
+        ``scheduler(optimizer) -> torch.optim.lr_scheduler.LRScheduler``, for
+        example ``functools.partial(CosineAnnealingLR, T_max=30)``; stepped once
+        after every epoch. (skorch's ``LRScheduler`` callback would not run,
+        and ART refuses some schedulers, so a net with one raises.)
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the random starts (torch's
+        generators and numpy's global one, each restored afterwards).
+    verbose : int, default=0
+        1 shows a bar over epochs and logs each epoch; 2 also ART's bars.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNetClassifier
+        The trained net (labels encoded as ``0 .. n_classes - 1``).
+    classes_ : ndarray of shape (n_classes,)
+        The labels, in the order of the net's outputs.
+    n_features_in_ : int
+        Size of the second axis of ``X``.
+    input_shape_ : tuple of int
+        Shape of one input, ``X.shape[1:]``.
+    n_iter_ : int
+        Epochs trained (scikit-learn's name for a solver's iterations; not to be
+        confused with ``max_iter``, the PGD steps per batch).
+
+    See Also
+    --------
+    sk_easycore.robustness.adversarial_accuracy : evaluate the trained model.
+
+    References
+    ----------
+    .. [1] Zhang et al. "Theoretically Principled Trade-off between Robustness
+       and Accuracy." ICML 2019 (TRADES).
+    .. [2] Madry et al. "Towards Deep Learning Models Resistant to Adversarial
+       Attacks." ICLR 2018.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.datasets import load_digits_images
+    >>> from sk_easycore.models import SmallCNN
+    >>> from sk_easycore.robustness import AdversarialTrainingClassifier
+    >>> X, y = load_digits_images()
+    >>> net = NeuralNetClassifier(SmallCNN, module__width=8, criterion=torch.nn.CrossEntropyLoss,
+    ...                           optimizer=torch.optim.Adam, lr=3e-3, max_epochs=2,
+    ...                           train_split=None, verbose=0)
+    >>> clf = AdversarialTrainingClassifier(net, eps=0.1, eps_step=0.05, max_iter=3,
+    ...                                     random_state=0).fit(X[:300], y[:300])
+    >>> clf.predict(X[300:305]).shape, clf.n_iter_
+    ((5,), 2)
+    """
+
+    _parameter_constraints = {
+        "net": [HasMethods(["initialize", "predict_proba"]), None],
+        "method": [StrOptions({"trades", "pgd"})],
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "eps_step": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "norm": [StrOptions({"inf"}), Options(Real, {2, np.inf})],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "clip_values": ["array-like", None],
+        "scheduler": [callable, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self, net=None, *, method="trades", eps=8 / 255, eps_step=2 / 255, max_iter=10,
+        norm="inf", beta=6.0, max_epochs=None, clip_values=(0.0, 1.0), scheduler=None,
+        random_state=None, verbose=0,
+    ):
+        self.net = net
+        self.method = method
+        self.eps = eps
+        self.eps_step = eps_step
+        self.max_iter = max_iter
+        self.norm = norm
+        self.beta = beta
+        self.max_epochs = max_epochs
+        self.clip_values = clip_values
+        self.scheduler = scheduler
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _make_net(self, X, n_classes):
+        from skorch import NeuralNetClassifier
+        from skorch.callbacks import LRScheduler
+
+        if self.net is None:
+            net = make_default_net(X.shape, n_classes, verbose=max(self.verbose - 1, 0))
+            if X.ndim == 2:
+                # Tables come in any units: standardize inside the model, so the
+                # attack still perturbs (and eps still measures) the raw columns.
+                std = X.std(axis=0)
+                net.set_params(module__mean=X.mean(axis=0).tolist(),
+                               module__std=np.where(std > 0, std, 1.0).tolist())
+        else:
+            net = clone(self.net)
+        if not isinstance(net, NeuralNetClassifier):
+            raise TypeError(
+                f"net must be a skorch NeuralNetClassifier; got {type(net).__name__}."
+            )
+        if any(isinstance(cb, LRScheduler) for cb in _callbacks(net)):
+            raise ValueError(
+                "The net has a skorch LRScheduler callback, which would not run: ART's "
+                "trainer drives the optimizer. Pass scheduler=... to "
+                "AdversarialTrainingClassifier instead (stepped after every epoch)."
+            )
+        return net
+
+    def fit(self, X, y):
+        """Train a clone of the net adversarially on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Training inputs of any rank, inside ``clip_values``; cast to float32.
+        y : array-like of shape (n_samples,)
+            Class labels (any type; encoded through ``classes_``).
+
+        Returns
+        -------
+        self : AdversarialTrainingClassifier
+            The fitted estimator.
+        """
+        from art.defences.trainer import AdversarialTrainer, AdversarialTrainerTRADESPyTorch
+
+        self._validate_params()
+        if self.eps_step > self.eps:
+            raise ValueError(
+                f"eps_step={self.eps_step} is larger than eps={self.eps}: a PGD step must "
+                "not exceed the perturbation budget."
+            )
+        clip_values = check_clip_values(self.clip_values)
+        shape = np.asarray(y).shape
+        if len(shape) == 2 and shape[1] > 1:
+            raise ValueError("Multilabel and multioutput targets are not supported.")
+        X, y = check_nd_X_y(self, X, y)
+        check_classification_targets(y)
+        X, _ = check_attack_data(X, None, clip_values, y_required=False)
+        X = np.ascontiguousarray(X)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"AdversarialTrainingClassifier needs at least 2 classes in y; got 1 class "
+                f"({self.classes_[0]!r})."
+            )
+        y_encoded = y_encoded.astype(np.int64)
+        self.input_shape_ = tuple(X.shape[1:])
+
+        net = self._make_net(X, len(self.classes_))
+        max_epochs = self.max_epochs if self.max_epochs is not None else net.max_epochs
+        batch_size = len(X) if net.batch_size in (None, -1) else int(net.batch_size)
+        spec = AttackSpec.from_args(
+            "pgd", self.eps, eps_step=self.eps_step, norm=self.norm, max_iter=self.max_iter,
+            batch_size=batch_size,
+        )
+        start = time.perf_counter()
+        with seeded(self.random_state), art_quiet(self.verbose > 1):
+            net.initialize()
+            classifier, _, _ = build_art_classifier(
+                net, clip_values=clip_values, input_shape=self.input_shape_
+            )
+            if classifier.nb_classes != len(self.classes_):
+                raise ValueError(
+                    f"The net outputs {classifier.nb_classes} classes but y has "
+                    f"{len(self.classes_)} ({self.classes_.tolist()}); set its number of "
+                    "outputs to match (e.g. module__n_classes), or use net=None."
+                )
+            attack = spec.build(classifier, verbose=self.verbose > 1)
+            attack.generate = _without_weight_gradients(attack.generate, classifier.model)
+            if self.method == "trades":
+                trainer = AdversarialTrainerTRADESPyTorch(classifier, attack, beta=self.beta)
+            else:
+                trainer = AdversarialTrainer(classifier, attack, ratio=1.0)
+            scheduler = None if self.scheduler is None else self.scheduler(net.optimizer_)
+            for epoch in tqdm(range(max_epochs), desc=f"{self.method} training",
+                              disable=not self.verbose):
+                trainer.fit(X, y_encoded, batch_size=batch_size, nb_epochs=1)
+                if scheduler is not None:
+                    scheduler.step()
+                logger.info("%s epoch %d/%d done (%.1f s)", self.method, epoch + 1, max_epochs,
+                            time.perf_counter() - start)
+            net.module_.eval()
+        self.net_ = net
+        self.n_iter_ = max_epochs
+        return self
+
+    def _check_X(self, X):
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32,
+                          ensure_all_finite=True)
+        if tuple(X.shape[1:]) != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {tuple(X.shape[1:])}; this estimator was fit on "
+                f"samples of shape {self.input_shape_}."
+            )
+        return np.ascontiguousarray(X)
+
+    def predict_proba(self, X):
+        """Class probabilities of the trained net.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Inputs shaped like the training inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        X = self._check_X(X)  # before touching net_: unfitted -> NotFittedError
+        return np.asarray(self.net_.predict_proba(X), dtype=np.float64)
+
+    def predict(self, X):
+        """Predicted labels (from ``classes_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Inputs shaped like the training inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.target_tags.required = True
+        return tags
+
+
+def _callbacks(net):
+    for cb in net.callbacks or ():
+        yield cb[1] if isinstance(cb, tuple) else cb
+
+
+def _without_weight_gradients(generate, module):
+    """``generate`` with the weights frozen: crafting x_adv needs only the input's gradient.
+
+    The trainer's own step runs outside ``generate``, with the weights trainable.
+    """
+
+    def wrapped(*args, **kwargs):
+        with input_gradients_only(module):
+            return generate(*args, **kwargs)
+
+    return wrapped
