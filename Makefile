@@ -18,14 +18,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
+# A quick study on the embedded digits: a few minutes on 2 CPU cores. Re-running it
+# resumes from results/demo (finished cells are kept); delete that folder to start over.
+DEMO_ARGS ?= --dataset digits --methods easycore,random,el2n,forgetting,moderate \
+	--fractions 0.1,0.3 --regimes standard --seeds 2 --out results/demo
+
 demo: $(STAMP)
-	$(PY) -m sk_easycore.experiments.demo
+	$(VENV)/bin/sk-easycore study $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_aign_overhead.py
+	$(PY) benchmarks/bench_attack_overhead.py
+	$(PY) benchmarks/bench_selectors.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,219 @@
+"""The honest summary of a study: mean and spread over seeds, and paired differences.
+
+Every number comes from the cell records; nothing is typed by hand. A difference
+between two methods is computed seed by seed (same seed, fraction, regime and
+metric), and reported with a two-sided 95% Student-t confidence interval; when the
+interval contains zero, or fewer than two seeds are paired, the summary says that
+the difference is within noise; with fewer than three paired seeds it always
+does (two seeds that happen to agree would give a zero-width interval).
+"""
+
+import csv
+import io
+from collections import defaultdict
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["differences_csv", "paired_differences", "summarize", "summary_csv",
+           "summary_markdown"]
+
+CONFIDENCE = 0.95
+# Two seeds that happen to agree give a zero-width interval: no verdict below three pairs.
+MIN_PAIRS = 3
+
+
+def _group(records):
+    groups = defaultdict(dict)  # (regime, method, fraction, metric) -> {seed: value}
+    for r in records:
+        for metric, value in r["metrics"].items():
+            groups[(r["regime"], r["method"], r["fraction"], metric)][r["seed"]] = value
+    return groups
+
+
+def summarize(records):
+    """Mean, standard deviation and count over seeds per (regime, method, fraction, metric).
+
+    Parameters
+    ----------
+    records : list of dict
+        Cell records with keys ``regime``, ``method``, ``fraction``, ``seed`` and
+        ``metrics`` (a dict of metric name to value).
+
+    Returns
+    -------
+    rows : list of dict
+        One row per group, sorted, with ``mean``, ``std`` (ddof=1; NaN for one seed)
+        and ``n_seeds``.
+
+    Examples
+    --------
+    >>> recs = [{"regime": "standard", "method": "random", "fraction": 0.3, "seed": s,
+    ...          "metrics": {"clean": v}} for s, v in enumerate([0.8, 0.9])]
+    >>> row = summarize(recs)[0]
+    >>> round(row["mean"], 3), round(row["std"], 4), row["n_seeds"]
+    (0.85, 0.0707, 2)
+    """
+    rows = []
+    for (regime, method, fraction, metric), by_seed in sorted(_group(records).items()):
+        values = np.array(list(by_seed.values()), dtype=float)
+        rows.append({
+            "regime": regime, "method": method, "fraction": fraction, "metric": metric,
+            "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
+            "n_seeds": len(values),
+        })
+    return rows
+
+
+def paired_differences(records, reference):
+    """Seed-paired differences ``method - reference`` per (regime, fraction, metric).
+
+    Parameters
+    ----------
+    records : list of dict
+        Cell records (see :func:`summarize`).
+    reference : str
+        The method subtracted, e.g. ``"random"`` or ``"easycore"``.
+
+    Returns
+    -------
+    rows : list of dict
+        ``mean_diff``, ``ci_low``, ``ci_high`` (95% t-interval; NaN with one pair),
+        ``n_pairs`` and ``verdict``: ``"better"``, ``"worse"`` or ``"within noise"``
+        (always so with fewer than three pairs).
+
+    Examples
+    --------
+    >>> recs = [{"regime": "standard", "method": m, "fraction": 0.3, "seed": s,
+    ...          "metrics": {"clean": v}}
+    ...         for m, vals in [("random", [0.80, 0.82, 0.81]), ("easycore", [0.85, 0.88, 0.86])]
+    ...         for s, v in enumerate(vals)]
+    >>> row = paired_differences(recs, "random")[0]
+    >>> row["method"], round(row["mean_diff"], 3), row["verdict"]
+    ('easycore', 0.053, 'better')
+    """
+    groups = _group(records)
+    rows = []
+    for (regime, method, fraction, metric), by_seed in sorted(groups.items()):
+        ref = groups.get((regime, reference, fraction, metric))
+        if method == reference or ref is None:
+            continue
+        seeds = sorted(set(by_seed) & set(ref))
+        if not seeds:
+            continue
+        diffs = np.array([by_seed[s] - ref[s] for s in seeds], dtype=float)
+        mean = float(diffs.mean())
+        if len(diffs) > 1:
+            half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(diffs) - 1)
+                         * diffs.std(ddof=1) / np.sqrt(len(diffs)))
+            low, high = mean - half, mean + half
+        else:
+            low = high = float("nan")
+        if len(diffs) >= MIN_PAIRS and low > 0:
+            verdict = "better"
+        elif len(diffs) >= MIN_PAIRS and high < 0:
+            verdict = "worse"
+        else:
+            verdict = "within noise"
+        rows.append({
+            "regime": regime, "method": method, "reference": reference,
+            "fraction": fraction, "metric": metric, "mean_diff": mean,
+            "ci_low": low, "ci_high": high, "n_pairs": len(diffs), "verdict": verdict,
+        })
+    return rows
+
+
+def _pct(x):
+    return "n/a" if np.isnan(x) else f"{100 * x:.1f}"
+
+
+def _diff_cell(d):
+    mark = "*" if d["verdict"] != "within noise" else ""
+    if np.isnan(d["ci_low"]):
+        return f"{100 * d['mean_diff']:+.1f}"
+    return (f"{100 * d['mean_diff']:+.1f}{mark} "
+            f"[{100 * d['ci_low']:+.1f}, {100 * d['ci_high']:+.1f}]")
+
+
+def summary_markdown(records, references=("random", "easycore")):
+    """The summary as Markdown: a table of means and one table of differences per reference.
+
+    Examples
+    --------
+    >>> recs = [{"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
+    ...          "metrics": {"clean": 0.9}}]
+    >>> print(summary_markdown(recs).splitlines()[4])
+    | standard | random | 0.3 | 90.0 +- n/a (1) |
+    """
+    rows = summarize(records)
+    metrics = sorted({r["metric"] for r in rows}, key=lambda m: (m != "clean", m))
+    cells = {(r["regime"], r["method"], r["fraction"], r["metric"]): r for r in rows}
+    keys = sorted({(r["regime"], r["method"], r["fraction"]) for r in rows})
+    out = ["## Accuracy (%), mean +- std over seeds (number of seeds)", "",
+           "| regime | method | fraction | " + " | ".join(metrics) + " |",
+           "|---|---|---|" + "---|" * len(metrics)]
+    for regime, method, fraction in keys:
+        values = []
+        for m in metrics:
+            r = cells.get((regime, method, fraction, m))
+            values.append("" if r is None else
+                          f"{_pct(r['mean'])} +- {_pct(r['std'])} ({r['n_seeds']})")
+        out.append(f"| {regime} | {method} | {fraction:g} | " + " | ".join(values) + " |")
+    for reference in references:
+        diffs = paired_differences(records, reference)
+        if not diffs:
+            continue
+        by_row = defaultdict(dict)
+        for d in diffs:
+            by_row[(d["regime"], d["method"], d["fraction"])][d["metric"]] = d
+        out += ["", f"## Paired difference from {reference} (percentage points, seed by seed)",
+                "", f"Mean difference and its {CONFIDENCE:.0%} Student-t confidence interval over "
+                "the paired seeds. `*` marks an interval that excludes 0 over at least "
+                f"{MIN_PAIRS} seeds; every other difference is within noise.", "",
+                "| regime | method | fraction | pairs | " + " | ".join(metrics) + " |",
+                "|---|---|---|---|" + "---|" * len(metrics)]
+        for (regime, method, fraction), row in sorted(by_row.items()):
+            pairs = max(d["n_pairs"] for d in row.values())
+            values = ["" if m not in row else _diff_cell(row[m]) for m in metrics]
+            out.append(f"| {regime} | {method} | {fraction:g} | {pairs} | "
+                       + " | ".join(values) + " |")
+    return "\n".join(out) + "\n"
+
+
+def differences_csv(records, references=("random", "easycore")):
+    """The paired differences from each reference, one row per group, as CSV text.
+
+    Examples
+    --------
+    >>> recs = [{"regime": "standard", "method": m, "fraction": 0.3, "seed": 0,
+    ...          "metrics": {"clean": v}} for m, v in [("random", 0.8), ("easycore", 0.9)]]
+    >>> differences_csv(recs).splitlines()[0]
+    'regime,method,reference,fraction,metric,mean_diff,ci_low,ci_high,n_pairs,verdict'
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[
+        "regime", "method", "reference", "fraction", "metric", "mean_diff", "ci_low",
+        "ci_high", "n_pairs", "verdict"], lineterminator="\n")
+    writer.writeheader()
+    for reference in references:
+        writer.writerows(paired_differences(records, reference))
+    return buf.getvalue()
+
+
+def summary_csv(records):
+    """The per-group means and spreads as CSV text.
+
+    Examples
+    --------
+    >>> recs = [{"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
+    ...          "metrics": {"clean": 0.9}}]
+    >>> summary_csv(recs).splitlines()[0]
+    'regime,method,fraction,metric,mean,std,n_seeds'
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["regime", "method", "fraction", "metric",
+                                             "mean", "std", "n_seeds"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(summarize(records))
+    return buf.getvalue()
