@@ -1,4 +1,5 @@
-# Two entry points: `make demo` (the main job on the embedded data) and `make test`.
+# Two entry points: `make demo` (the main job on the embedded data) and `make test`;
+# `make docs` builds the documentation site into docs/_build/html.
 # Both create .venv in the checkout on first use and reinstall when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test docs venv bench clean
 
 venv: $(STAMP)
 
@@ -29,10 +30,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# Warnings are errors; docs/generated holds the API pages autosummary writes.
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_aign_overhead.py
 	$(PY) benchmarks/bench_attack_overhead.py
 	$(PY) benchmarks/bench_selectors.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/generated

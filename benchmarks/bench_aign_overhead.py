@@ -10,7 +10,10 @@ first epoch of every fit is dropped as warm-up) is compared: ratios b/a and c/a.
 Two workloads: the digits SmallCNN (1347 images of 1x8x8, batch 64) and a
 CIFAR-shaped ResNet-18 on a few random batches (3x32x32).
 
-    python benchmarks/bench_aign_overhead.py [--repeats 3] [--quick]
+    python benchmarks/bench_aign_overhead.py [--repeats 3] [--threads N] [--quick]
+
+With other work on the machine, ``--threads 1`` avoids OpenMP threads spin-waiting
+against each other (which distorts every timing).
 """
 
 import argparse
@@ -62,7 +65,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device "
           f"{default_device()}")
 

@@ -30,6 +30,15 @@ _FITTED = OrderedDict()
 def clear_score_cache():
     """Forget every fitted scorer kept in memory.
 
+    Selectors keep fitted scorers in a small in-process table keyed by the data
+    and the scorer's parameters, so that a grid search over the fraction trains
+    each fold's scorer once. This empties it (the disk cache of ``memory=`` is
+    left alone).
+
+    Returns
+    -------
+    None
+
     Examples
     --------
     >>> clear_score_cache()

@@ -31,6 +31,18 @@ KEEP_RULES = ("lowest", "highest", "middle")
 def n_to_keep(n_samples, fraction):
     """Number of rows a ``fraction`` of ``n_samples`` keeps (rounded half up).
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows.
+    fraction : float in (0, 1]
+        Fraction to keep.
+
+    Returns
+    -------
+    n_kept : int
+        ``floor(fraction * n_samples + 0.5)``.
+
     Examples
     --------
     >>> n_to_keep(10, 0.25), n_to_keep(10, 0.3), n_to_keep(7, 1.0)
@@ -168,9 +180,21 @@ class BaseSelector(BaseSampler):
     Subclasses define ``__init__`` (storing their parameters, including
     ``fraction``, ``class_balanced`` and ``random_state``) and
     ``_select(X, y) -> indices``. ``X`` may have any rank (images stay 4-D).
+    ``fit_resample(X, y)`` returns the kept rows (lists and pandas objects come
+    back as such); ``get_support()`` gives them as a mask or indices.
 
-    Attributes set by ``fit`` / ``fit_resample``
-    ---------------------------------------------
+    Parameters
+    ----------
+    fraction : float in (0, 1]
+        Fraction of the rows (of every class, when ``class_balanced``) to keep;
+        validated at fit.
+    class_balanced : bool
+        Select within every class (keeping the class mix) or over all rows.
+    random_state : int, RandomState instance or None
+        Seeds whatever the subclass draws or trains.
+
+    Attributes
+    ----------
     sample_indices_ : ndarray of shape (n_kept,)
         Sorted indices of the kept rows.
     sampling_strategy_ : dict
@@ -179,6 +203,26 @@ class BaseSelector(BaseSampler):
         Number of rows seen by ``fit``.
     n_features_in_ : int
         Size of the second axis of ``X``.
+
+    See Also
+    --------
+    select_by_score : The ranking most subclasses delegate to.
+    sk_easycore.selection.ScoreSelector : A selector for any per-sample score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class FirstRows(BaseSelector):  # keep the first rows of every class
+    ...     def __init__(self, fraction=0.5, class_balanced=True, random_state=None):
+    ...         self.fraction, self.class_balanced = fraction, class_balanced
+    ...         self.random_state = random_state
+    ...     def _select(self, X, y):
+    ...         groups = selection_groups(y, self.fraction, self.class_balanced)
+    ...         return np.concatenate([rows[:k] for rows, k in groups])
+    >>> X, y = np.arange(8).reshape(8, 1), np.array([0, 1] * 4)
+    >>> X_kept, y_kept = FirstRows().fit_resample(X, y)
+    >>> X_kept.ravel().tolist(), y_kept.tolist()
+    ([0, 1, 2, 3], [0, 1, 0, 1])
     """
 
     _sampling_type = "bypass"

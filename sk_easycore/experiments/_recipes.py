@@ -25,25 +25,40 @@ __all__ = ["DATASETS", "Recipe", "load_dataset", "lr_schedule", "make_net", "rec
 class Recipe:
     """How to train and attack the models of one dataset.
 
-    Attributes
+    A frozen dataclass: every parameter is an attribute of the same name, and
+    :meth:`replace` makes a changed copy. ``DATASETS`` holds each dataset's
+    recipe.
+
+    Parameters
     ----------
     model : str
         Name of the model factory (``"small_cnn"``, ``"residual_mlp"``, ``"resnet18"``).
-    optimizer : {"adam", "sgd"}
-    lr, momentum, weight_decay : float
-    batch_size : int
-    epochs : int
+    optimizer : {"adam", "sgd"}, default="adam"
+        The optimizer of every model.
+    lr, momentum, weight_decay : float, default=1e-3, 0.9, 0.0
+        Its learning rate, momentum (SGD only) and weight decay.
+    batch_size : int, default=64
+        Rows per batch.
+    epochs : int, default=30
         Epochs of a full-data model (coreset models: see the study's ``budget``).
-    scheduler : {"cosine", "none"}
+    scheduler : {"cosine", "none"}, default="none"
         Learning-rate schedule over a model's epochs.
-    proxy_epochs : int
+    proxy_epochs : int, default=20
         Epochs of the proxy trained to compute AIGN and the other scores.
-    eps : tuple of float
-        Evaluation budgets (L-inf).
-    train_eps, train_eps_step : float
+    eps : tuple of float, default=(0.05, 0.1, 0.2)
+        Evaluation budgets (L-inf, in the units of the data).
+    train_eps, train_eps_step : float, default=0.1, 0.025
         Budget and step of the PGD used inside TRADES and PGD adversarial training.
-    train_max_iter, eval_max_iter : int
+    train_max_iter, eval_max_iter : int, default=10, 20
         PGD iterations for training and for evaluation.
+
+    Examples
+    --------
+    >>> recipe = DATASETS["digits"]
+    >>> recipe.model, recipe.epochs, recipe.eps
+    ('small_cnn', 30, (0.05, 0.1, 0.2))
+    >>> recipe.replace(epochs=5, eps=[0.1]).eps
+    (0.1,)
     """
 
     model: str
@@ -109,6 +124,21 @@ def load_dataset(dataset, data_root=None, synthetic_samples=3000):
     for every seed of a study); CIFAR uses its own train and test files from
     ``data_root``.
 
+    Parameters
+    ----------
+    dataset : {"digits", "synthetic2d", "cifar10", "cifar100"}
+        The dataset's name, a key of ``DATASETS``.
+    data_root : str, Path or None, default=None
+        The folder holding CIFAR's python version (never downloaded); needed
+        for CIFAR only.
+    synthetic_samples : int, default=3000
+        Points of ``synthetic2d`` before the split (two thirds train).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : ndarray
+        Inputs in [0, 1] (float32) and integer labels.
+
     Examples
     --------
     >>> X_train, y_train, X_test, y_test = load_dataset("digits")
@@ -161,7 +191,27 @@ def make_net(recipe, X, n_classes, *, epochs=None, with_schedule=True, verbose=0
 
     With ``with_schedule`` the recipe's learning-rate schedule is a skorch
     callback; adversarial training, which skorch's loop does not run, takes it
-    from :func:`lr_schedule` instead.
+    from ``lr_schedule`` instead.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        Model, optimizer, batch size and schedule.
+    X : array-like
+        Rows shaped like the training data (the model is chosen and sized by it).
+    n_classes : int
+        Number of outputs.
+    epochs : int or None, default=None
+        Epochs to train; None uses ``recipe.epochs``.
+    with_schedule : bool, default=True
+        Add the recipe's learning-rate schedule as a skorch callback.
+    verbose : int, default=0
+        skorch's verbosity.
+
+    Returns
+    -------
+    net : skorch.NeuralNetClassifier
+        Unfitted, with no validation split.
 
     Examples
     --------

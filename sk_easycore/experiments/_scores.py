@@ -34,10 +34,38 @@ def save_scores(out, *, dataset="digits", data_root=None, seed=0, verbose=0,
     not early in training as GraNd/EL2N selectors score), the labels, a hash of
     the training rows, and the settings as JSON.
 
+    Parameters
+    ----------
+    out : str or Path
+        The file to write (``.npz`` is added when missing).
+    dataset : str, default="digits"
+        A study dataset (see :func:`load_dataset`); its training split is scored.
+    data_root : str, Path or None, default=None
+        CIFAR's local folder.
+    seed : int, default=0
+        Seeds the proxy's training.
+    verbose : int, default=0
+        1 shows a progress bar over epochs.
+    **recipe_overrides
+        :class:`Recipe` fields to change, e.g. ``proxy_epochs=5``.
+
     Returns
     -------
     path : Path
         The written file.
+
+    See Also
+    --------
+    load_scores : Read the file back, checked against the data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = save_scores(f"{tempfile.mkdtemp()}/digits", proxy_epochs=1)
+    >>> X, y, _, _ = load_dataset("digits")
+    >>> scores = load_scores(path, X, y)
+    >>> path.suffix, sorted(scores), scores["aign"].shape
+    ('.npz', ['aign', 'el2n_final', 'forgetting', 'grand_final', 'loss'], (1347,))
     """
     recipe = recipe_for(dataset).replace(**recipe_overrides)
     X, y, _, _ = load_dataset(dataset, data_root)
@@ -66,10 +94,35 @@ def save_scores(out, *, dataset="digits", data_root=None, seed=0, verbose=0,
 def load_scores(path, X, y):
     """The score arrays of a file written by :func:`save_scores`, checked against ``(X, y)``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file.
+    X, y : array-like
+        The training rows the scores must describe (compared by hash).
+
+    Returns
+    -------
+    scores : dict of {str: ndarray}
+        ``aign``, ``forgetting``, ``loss``, ``el2n_final`` and ``grand_final``
+        (those the proxy computed), one value per row.
+
     Raises
     ------
     ValueError
         If the file describes other training rows than ``(X, y)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> X, y, X_test, y_test = load_dataset("digits")
+    >>> path = save_scores(f"{tempfile.mkdtemp()}/digits.npz", proxy_epochs=1)
+    >>> load_scores(path, X, y)["forgetting"].shape
+    (1347,)
+    >>> load_scores(path, X_test, y_test)
+    Traceback (most recent call last):
+    ...
+    ValueError: ... holds scores of other training data ...
     """
     with np.load(path, allow_pickle=False) as data:
         settings = json.loads(str(data["settings"]))

@@ -30,11 +30,44 @@ def study_config(dataset="digits", methods=("easycore", "random"), fractions=(0.
                  scores=None, **recipe_overrides):
     """The full, validated, JSON-serialisable configuration of a study.
 
-    ``seeds`` is a count (seeds ``0 .. seeds - 1``) or a list of seeds. Keyword
-    arguments matching :class:`Recipe` fields (``epochs``, ``lr``, ``batch_size``,
-    ``proxy_epochs``, ...) override the dataset's recipe; ``eps`` overrides its
-    evaluation budgets. EasyCore's class-matched random control is added whenever
-    ``easycore`` is a method.
+    EasyCore's class-matched random control is added whenever ``easycore`` is a
+    method; the full-data model is always a row and is not listed.
+
+    Parameters
+    ----------
+    dataset : str, default="digits"
+        A key of ``DATASETS``.
+    methods : sequence of str, default=("easycore", "random")
+        Coreset methods, names of ``METHOD_NAMES``.
+    fractions : sequence of float, default=(0.1, 0.3, 0.5)
+        Coreset fractions, each in (0, 1).
+    regimes : sequence of {"standard", "trades", "pgd"}, default=("standard",)
+        How target models are trained.
+    attacks : sequence of {"fgsm", "pgd", "autoattack"}, default=("fgsm", "pgd")
+        The attacks every model faces.
+    eps : sequence of float or None, default=None
+        Evaluation budgets (L-inf, input units); None uses the recipe's.
+    seeds : int or sequence of int, default=3
+        A count (seeds ``0 .. seeds - 1``) or the seeds.
+    budget : {"epochs", "steps"}, default="epochs"
+        Coreset models train the recipe's epochs, or as many optimizer steps
+        as the full-data model.
+    scoring_runs : int, default=1
+        Proxies GraNd and EL2N average over.
+    class_balanced : bool, default=True
+        Select within every class.
+    data_root : str, Path or None, default=None
+        CIFAR's local folder.
+    scores : str, Path or None, default=None
+        A file of :func:`save_scores` to take AIGN and forgetting from.
+    **recipe_overrides
+        :class:`Recipe` fields (``epochs``, ``lr``, ``batch_size``,
+        ``proxy_epochs``, ...) overriding the dataset's recipe.
+
+    Returns
+    -------
+    config : dict
+        The settings as stored in the study folder's ``study.json``.
 
     Examples
     --------
@@ -86,12 +119,30 @@ def study_cells(config):
 class StudyResult:
     """The records of a study folder and their summary.
 
+    Made by :func:`run_study` and :func:`write_report`; ``print(result)`` gives
+    the summary tables.
+
+    Parameters
+    ----------
+    out : Path
+        The study folder.
+    records : list of dict
+        One per finished cell.
+
     Attributes
     ----------
     records : list of dict
         One per finished cell.
     out : Path
         The study folder.
+
+    Examples
+    --------
+    >>> result = StudyResult("results/toy", [
+    ...     {"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
+    ...      "metrics": {"clean": 0.9}}])
+    >>> print(result.markdown().splitlines()[4])
+    | standard | random | 0.3 | 90.0 +- n/a (1) |
     """
 
     def __init__(self, out, records):
@@ -159,6 +210,24 @@ def run_study(out, *, n_jobs=1, dask_scheduler=None, verbose=1, **config_params)
     Returns
     -------
     result : StudyResult
+        Every finished cell's record.
+
+    See Also
+    --------
+    study_config : The settings.
+    write_report : The summary files and figures, written at the end of every run.
+
+    Examples
+    --------
+    A tiny study: random 30% coresets against the full data, one seed, one epoch.
+
+    >>> import tempfile
+    >>> result = run_study(tempfile.mkdtemp(), verbose=0, methods=["random"], fractions=[0.3],
+    ...                    attacks=["fgsm"], eps=[0.1], seeds=1, epochs=1)
+    >>> sorted((r["method"], r["fraction"]) for r in result.records)
+    [('full', 1.0), ('random', 0.3)]
+    >>> sorted(p.name for p in result.out.glob("*.png"))
+    ['robustness_standard_fgsm.png', 'summary.png']
     """
     config = study_config(**config_params)
     store = StudyStore(out)
@@ -207,7 +276,12 @@ def _run_pending(config, pending, store, n_jobs, dask_scheduler, verbose):
 
 
 def write_report(out):
-    """Write ``summary.md``, ``summary.csv`` and ``differences.csv`` of a study folder.
+    """Write ``summary.md``, ``summary.csv``, ``differences.csv`` and the figures of a study.
+
+    The figures (``summary.png`` and one ``robustness_<regime>_<attack>.png`` per
+    regime and attack, see :func:`sk_easycore.plotting.save_study_figures`) are
+    written beside ``summary.md``, which embeds them. Every file is written
+    atomically.
 
     Parameters
     ----------
@@ -217,13 +291,33 @@ def write_report(out):
     Returns
     -------
     result : StudyResult
+        The folder's records.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sk_easycore.experiments._store import StudyStore
+    >>> store = StudyStore(tempfile.mkdtemp())
+    >>> store.open({"dataset": "digits"})
+    >>> for method, fraction, clean in [("random", 0.3, 0.9), ("full", 1.0, 0.97)]:
+    ...     store.save_cell(f"{method}", {"regime": "standard", "method": method, "seed": 0,
+    ...                     "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
+    >>> result = write_report(store.root)
+    >>> sorted(p.name for p in store.root.glob("*.*"))  # doctest: +NORMALIZE_WHITESPACE
+    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',
+     'summary.md', 'summary.png']
+    >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
+    True
     """
+    from ..plotting import save_study_figures
+
     store = StudyStore(out)
     store.load_config()
     records = store.load_cells()
     result = StudyResult(store.root, records)
     if records:
-        atomic_write_text(store.root / "summary.md", result.markdown())
+        figures = [p.name for p in save_study_figures(store.root, records)]
+        atomic_write_text(store.root / "summary.md", summary_markdown(records, figures=figures))
         atomic_write_text(store.root / "summary.csv", summary_csv(records))
         atomic_write_text(store.root / "differences.csv", differences_csv(records))
     return result

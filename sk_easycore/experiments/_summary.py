@@ -10,6 +10,7 @@ does (two seeds that happen to agree would give a zero-width interval).
 
 import csv
 import io
+import os
 from collections import defaultdict
 
 import numpy as np
@@ -136,8 +137,23 @@ def _diff_cell(d):
             f"[{100 * d['ci_low']:+.1f}, {100 * d['ci_high']:+.1f}]")
 
 
-def summary_markdown(records, references=("random", "easycore")):
+def summary_markdown(records, references=("random", "easycore"), figures=None):
     """The summary as Markdown: a table of means and one table of differences per reference.
+
+    Parameters
+    ----------
+    records : list of dict
+        Cell records (see :func:`summarize`).
+    references : sequence of str, default=("random", "easycore")
+        One table of seed-paired differences per reference method present.
+    figures : sequence of str or None, default=None
+        Image paths (relative to the Markdown file) embedded in a last
+        "Figures" section.
+
+    Returns
+    -------
+    text : str
+        The Markdown.
 
     Examples
     --------
@@ -178,6 +194,9 @@ def summary_markdown(records, references=("random", "easycore")):
             values = ["" if m not in row else _diff_cell(row[m]) for m in metrics]
             out.append(f"| {regime} | {method} | {fraction:g} | {pairs} | "
                        + " | ".join(values) + " |")
+    if figures:
+        out += ["", "## Figures", ""]
+        out += [f"![{os.path.splitext(os.path.basename(f))[0]}]({f})\n" for f in figures]
     return "\n".join(out) + "\n"
 
 

@@ -118,7 +118,7 @@ def _parser():
 
     report = sub.add_parser("report", help="print and write a study's summary",
                             description="Print a study folder's summary table and write "
-                            "summary.md and summary.csv beside its cells.")
+                            "summary.md, summary.csv and its figures beside its cells.")
     report.add_argument("folder", help="a study folder (the --out of `sk-easycore study`)")
     return parser
 
@@ -155,7 +155,8 @@ def main(argv=None):
                 print(f"{args.folder} holds no finished cells yet.")
             else:
                 print(result.markdown())
-                print(f"wrote summary.md, summary.csv and differences.csv in {result.out}")
+                print(f"wrote summary.md, summary.csv, differences.csv and the figures (.png) "
+                      f"in {result.out}")
     except (ValueError, FileNotFoundError) as exc:
         print(f"sk-easycore: error: {exc}", file=sys.stderr)
         return 2

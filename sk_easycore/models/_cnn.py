@@ -31,6 +31,15 @@ class SmallCNN(nn.Module):
         When given, a :class:`Normalize` layer standardizes the input first,
         so the model takes raw [0, 1] pixels.
 
+    Attributes
+    ----------
+    normalize : Normalize or nn.Identity
+        The input standardization (identity without ``mean`` and ``std``).
+    features : nn.Sequential
+        The convolutions, pooling and the hidden layer: :meth:`embed`.
+    classifier : nn.Linear
+        The output layer, ``hidden -> n_classes``.
+
     Examples
     --------
     >>> import torch

@@ -20,6 +20,11 @@ class Normalize(nn.Module):
     std : float or sequence of float
         The per-channel standard deviations, all strictly positive.
 
+    Attributes
+    ----------
+    mean, std : torch.Tensor of shape (n_channels,)
+        Buffers (moved with the model, never trained).
+
     Examples
     --------
     >>> import torch

@@ -42,6 +42,19 @@ class ResidualMLP(nn.Module):
         When given, a :class:`Normalize` layer standardizes each input column
         first.
 
+    Attributes
+    ----------
+    normalize : Normalize or nn.Identity
+        The input standardization (identity without ``mean`` and ``std``).
+    stem : nn.Linear
+        ``in_features -> width``.
+    blocks : nn.Sequential
+        The ``n_blocks`` residual blocks.
+    final_norm : nn.LayerNorm
+        Applied before the last ReLU; its output is :meth:`embed`.
+    classifier : nn.Linear
+        The output layer, ``width -> n_classes``.
+
     Examples
     --------
     >>> import torch

@@ -25,6 +25,13 @@ class CIFARResNet(nn.Module):
         Standardize the input with the CIFAR-10 mean and std inside the model,
         so it takes raw [0, 1] pixels.
 
+    Attributes
+    ----------
+    normalize : Normalize or nn.Identity
+        The input standardization.
+    net : torchvision.models.ResNet
+        The ResNet-18 with the CIFAR stem; its ``fc`` is the output layer.
+
     Examples
     --------
     >>> import torch

@@ -224,9 +224,19 @@ def generate_adversarial(
 ):
     """Adversarial examples of ``X`` against a fitted estimator.
 
-    Parameters are those of :func:`adversarial_accuracy`, except that ``y``
-    may be None: the attack then uses the estimator's own predictions as
-    labels.
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted skorch ``NeuralNetClassifier``,
+        :class:`AdversarialTrainingClassifier` or a pipeline ending in one.
+    X : array-like of shape (n_samples, ...)
+        Inputs in the estimator's own units, inside ``clip_values``.
+    y : array-like of shape (n_samples,) or None, default=None
+        True labels; None attacks the estimator's own predictions.
+    attack, eps, norm, eps_step, max_iter, batch_size, clip_values, random_state, verbose
+        As in :func:`adversarial_accuracy`.
+    **attack_params
+        Passed to the ART attack.
 
     Returns
     -------

@@ -21,7 +21,23 @@ class RobustnessReport:
     """Clean accuracy and accuracy under each attack at each epsilon, for one model.
 
     Made by :func:`robustness_report`. ``print(report)`` gives a table,
-    :meth:`to_records` / :meth:`to_frame` the numbers, :meth:`plot` the curves.
+    :meth:`to_records` / :meth:`to_frame` the numbers, :meth:`plot` the curves
+    (:func:`sk_easycore.plotting.plot_accuracy_vs_eps` draws several reports).
+
+    Parameters
+    ----------
+    name : str
+        The model's name.
+    clean_accuracy : float
+        Accuracy on the unperturbed inputs.
+    accuracies : dict
+        ``{attack: {eps: accuracy}}``; eps are sorted on the way in.
+    norm : {"inf", 2}
+        The threat model's norm.
+    n_samples : int
+        Number of attacked samples.
+    settings : dict or None, default=None
+        How the numbers were made, kept as given.
 
     Attributes
     ----------
@@ -65,7 +81,19 @@ class RobustnessReport:
         self.settings = dict(settings or {})
 
     def accuracy(self, attack, eps):
-        """Accuracy under ``attack`` at ``eps`` (``eps=0`` is the clean accuracy)."""
+        """Accuracy under ``attack`` at ``eps`` (``eps=0`` is the clean accuracy).
+
+        Parameters
+        ----------
+        attack : str
+            An attack of :attr:`accuracies`.
+        eps : float
+            A measured budget (compared with a relative tolerance of 1e-9).
+
+        Returns
+        -------
+        accuracy : float
+        """
         if eps == 0:
             return self.clean_accuracy
         per_eps = self.accuracies[attack]

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ..scoring import make_default_net
+from ..scoring._recorder import eval_input_gradient_norms
 from ..utils import check_nd_X_y
 from ._art import art_quiet, build_art_classifier, check_clip_values, seeded
 from ._attacks import AttackSpec, check_attack_data, input_gradients_only
@@ -82,6 +83,13 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the random starts (torch's
         generators and numpy's global one, each restored afterwards).
+    record_aign : bool, default=False
+        After every epoch, also take each training sample's input-gradient
+        norm on its clean input, in eval mode (the quantity of
+        ``AIGNScorer(mode="eval")``), so that the AIGN of an adversarially
+        trained network can be set beside a standard one's (see
+        :func:`~sk_easycore.plotting.plot_score_comparison`). One extra
+        forward-backward pass over the data per epoch.
     verbose : int, default=0
         1 shows a bar over epochs and logs each epoch; 2 also ART's bars.
 
@@ -98,10 +106,16 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
     n_iter_ : int
         Epochs trained (scikit-learn's name for a solver's iterations; not to be
         confused with ``max_iter``, the PGD steps per batch).
+    aign_ : ndarray of shape (n_samples,)
+        With ``record_aign``: each training sample's input-gradient norm,
+        averaged over the epochs (rows in the order of ``X``).
+    aign_history_ : ndarray of shape (n_epochs, n_samples)
+        With ``record_aign``: the norms of every epoch (float32).
 
     See Also
     --------
     sk_easycore.robustness.adversarial_accuracy : evaluate the trained model.
+    sk_easycore.scoring.AIGNScorer : AIGN under standard (skorch) training.
 
     References
     ----------
@@ -125,6 +139,12 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
     ...                                     random_state=0).fit(X[:300], y[:300])
     >>> clf.predict(X[300:305]).shape, clf.n_iter_
     ((5,), 2)
+
+    The AIGN of an adversarially trained network, one value per training row:
+
+    >>> clf = clf.set_params(record_aign=True).fit(X[:300], y[:300])
+    >>> clf.aign_.shape, clf.aign_history_.shape
+    ((300,), (2, 300))
     """
 
     _parameter_constraints = {
@@ -138,6 +158,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "clip_values": ["array-like", None],
         "scheduler": [callable, None],
+        "record_aign": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -145,7 +166,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self, net=None, *, method="trades", eps=8 / 255, eps_step=2 / 255, max_iter=10,
         norm="inf", beta=6.0, max_epochs=None, clip_values=(0.0, 1.0), scheduler=None,
-        random_state=None, verbose=0,
+        random_state=None, record_aign=False, verbose=0,
     ):
         self.net = net
         self.method = method
@@ -158,6 +179,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         self.clip_values = clip_values
         self.scheduler = scheduler
         self.random_state = random_state
+        self.record_aign = record_aign
         self.verbose = verbose
 
     def _make_net(self, X, n_classes):
@@ -252,16 +274,25 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
             else:
                 trainer = AdversarialTrainer(classifier, attack, ratio=1.0)
             scheduler = None if self.scheduler is None else self.scheduler(net.optimizer_)
+            history = []
             for epoch in tqdm(range(max_epochs), desc=f"{self.method} training",
                               disable=not self.verbose):
                 trainer.fit(X, y_encoded, batch_size=batch_size, nb_epochs=1)
                 if scheduler is not None:
                     scheduler.step()
+                if self.record_aign:
+                    history.append(eval_input_gradient_norms(net, X, y_encoded))
                 logger.info("%s epoch %d/%d done (%.1f s)", self.method, epoch + 1, max_epochs,
                             time.perf_counter() - start)
             net.module_.eval()
         self.net_ = net
         self.n_iter_ = max_epochs
+        if self.record_aign:
+            self.aign_history_ = np.stack(history)
+            self.aign_ = self.aign_history_.mean(axis=0, dtype=np.float64)
+        else:  # a refit without recording must not keep the last fit's norms
+            for name in ("aign_", "aign_history_"):
+                self.__dict__.pop(name, None)
         return self
 
     def _check_X(self, X):

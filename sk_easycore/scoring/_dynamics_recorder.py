@@ -38,6 +38,19 @@ class DynamicsRecorder(InputGradientRecorder):
     Running sums only, unless ``keep_history``: then one float32 row per
     recorded epoch and statistic (5 x 4 bytes x n_samples per epoch).
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of training rows; buffers are sized by it.
+    mode : {"train", "eval"}, default="train"
+        Where the statistics are taken, as for :class:`InputGradientRecorder`.
+    every : int, default=1
+        Record epochs ``every, 2 * every, ...`` (1-based).
+    keep_history : bool, default=True
+        Keep one row per recorded epoch and statistic; otherwise running sums.
+    verbose : int, default=0
+        Show a progress bar over epochs when positive.
+
     Attributes
     ----------
     loss_sum_ : ndarray of shape (n_samples,)

@@ -20,6 +20,37 @@ def _mean_denominator(criterion, y_batch, batch_size):
     return float(batch_size)
 
 
+def eval_input_gradient_norms(net, X, y, *, on_batch=None):
+    """Per-sample ``||d loss(x_i, y_i) / d x_i||_2`` of an initialized skorch net, in eval mode.
+
+    One pass over ``X`` in the net's batches, weights untouched, the module put
+    back in the mode it was in. ``on_batch(start, y_pred, y_batch)`` sees the
+    module's output on rows ``start:start + len(y_batch)``.
+    """
+    module = net.module_
+    was_training = module.training
+    module.eval()
+    batch_size = net.batch_size if net.batch_size > 0 else len(X)
+    norms = np.empty(len(X), dtype=np.float32)
+    try:
+        for start in range(0, len(X), batch_size):
+            stop = min(start + batch_size, len(X))
+            xb = torch.as_tensor(X[start:stop], device=net.device).requires_grad_(True)
+            yb = torch.as_tensor(y[start:stop], device=net.device)
+            with torch.enable_grad():
+                y_pred = net.infer(xb)
+                loss = net.get_loss(y_pred, yb, X=xb, training=False)
+                (grad,) = torch.autograd.grad(loss, xb)
+            denominator = _mean_denominator(net.criterion_, yb, len(xb))
+            batch_norms = grad.reshape(len(grad), -1).norm(dim=1) * denominator
+            norms[start:stop] = batch_norms.detach().cpu().numpy()
+            if on_batch is not None:
+                on_batch(start, y_pred.detach(), yb)
+    finally:
+        module.train(was_training)
+    return norms
+
+
 class InputGradientRecorder(Callback):
     """Record ``||d loss(x_i, y_i) / d x_i||_2`` for every sample during skorch training.
 
@@ -63,6 +94,29 @@ class InputGradientRecorder(Callback):
         Norms per recorded epoch (NaN for a sample not seen in that epoch).
     epochs_ : list of int
         The recorded epochs.
+
+    See Also
+    --------
+    AIGNScorer : Attaches it for one training and averages the norms.
+
+    Examples
+    --------
+    :class:`AIGNScorer` attaches it for one training; by hand:
+
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.scoring import InputGradientRecorder
+    >>> X = np.random.RandomState(0).rand(40, 3).astype(np.float32)
+    >>> y = (X[:, 0] > 0.5).astype(np.int64)
+    >>> net = NeuralNetClassifier(torch.nn.Linear(3, 2), criterion=torch.nn.CrossEntropyLoss,
+    ...                           max_epochs=2, train_split=None, verbose=0).initialize()
+    >>> recorder = InputGradientRecorder(len(X), every=2)
+    >>> net.callbacks_.insert(0, ("aign", recorder))
+    >>> handle = recorder.attach(net)
+    >>> _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
+    >>> handle.remove()
+    >>> recorder.epochs_, len(recorder.history_), bool((recorder.sum_ > 0).all())
+    ([2], 1, True)
     """
 
     def __init__(self, n_samples, *, mode="train", every=1, keep_history=True, verbose=0):
@@ -134,27 +188,8 @@ class InputGradientRecorder(Callback):
 
     def _eval_pass(self, net):
         X, y = self._data
-        module = net.module_
-        was_training = module.training
-        module.eval()
-        batch_size = net.batch_size if net.batch_size > 0 else len(X)
-        norms = np.empty(len(X), dtype=np.float32)
-        try:
-            for start in range(0, len(X), batch_size):
-                stop = min(start + batch_size, len(X))
-                xb = torch.as_tensor(X[start:stop], device=net.device).requires_grad_(True)
-                yb = torch.as_tensor(y[start:stop], device=net.device)
-                with torch.enable_grad():
-                    y_pred = net.infer(xb)
-                    loss = net.get_loss(y_pred, yb, X=xb, training=False)
-                    (grad,) = torch.autograd.grad(loss, xb)
-                denominator = _mean_denominator(net.criterion_, yb, len(xb))
-                batch_norms = grad.reshape(len(grad), -1).norm(dim=1) * denominator
-                norms[start:stop] = batch_norms.detach().cpu().numpy()
-                self._on_eval_batch(net, start, y_pred.detach(), yb)
-        finally:
-            module.train(was_training)
-        return norms
+        return eval_input_gradient_norms(
+            net, X, y, on_batch=lambda start, y_pred, yb: self._on_eval_batch(net, start, y_pred, yb))
 
     def _on_eval_batch(self, net, start, y_pred, y):
         """Subclass hook: the module's output on rows ``start:start + len(y)`` of an eval pass."""

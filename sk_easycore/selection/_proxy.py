@@ -41,8 +41,26 @@ class ProxySelector(BaseSelector):
     through the fitted-scorer cache: every selector given the same proxy
     parameters, the same ``random_state`` and the same data reuses one
     training. Subclasses implement ``_select(X, y)`` and call
-    :meth:`_fit_proxies`; the fitted proxy is kept as ``proxy_`` (it may be
+    ``_fit_proxies``; the fitted proxy is kept as ``proxy_`` (it may be
     shared with other selectors: do not modify it).
+
+    Parameters
+    ----------
+    proxy : estimator or None
+        The proxy (a :class:`~sk_easycore.scoring.TrainingDynamics` or any
+        estimator with ``fit`` and the attributes the subclass reads); None
+        uses ``TrainingDynamics()``.
+    fraction, class_balanced, random_state
+        As for :class:`~sk_easycore.base.BaseSelector`.
+    memory : str, joblib.Memory or None
+        A disk cache for the fitted proxy, besides the in-process one.
+
+    Attributes
+    ----------
+    proxy_ : estimator
+        The fitted proxy (possibly shared with other selectors).
+    sample_indices_, sampling_strategy_, n_samples_fit_, n_features_in_
+        As for :class:`~sk_easycore.base.BaseSelector`.
 
     Examples
     --------

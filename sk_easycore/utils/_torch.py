@@ -10,6 +10,11 @@ __all__ = ["default_device", "torch_seed"]
 def default_device():
     """Return ``"cuda"`` when a GPU is available, ``"cpu"`` otherwise.
 
+    Returns
+    -------
+    device : {"cuda", "cpu"}
+        A device name torch and skorch accept.
+
     Examples
     --------
     >>> default_device() in ("cpu", "cuda")
@@ -30,6 +35,11 @@ def torch_seed(seed):
     ----------
     seed : int or None
         The seed, or None for no seeding.
+
+    Yields
+    ------
+    None
+        The block runs with the seeded generators.
 
     Examples
     --------

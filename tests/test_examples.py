@@ -1,0 +1,42 @@
+"""Every example in examples/ runs at its small size and writes a non-empty PNG."""
+
+import ast
+import runpy
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("plot_*.py"))
+
+
+def test_there_are_examples():
+    assert len(EXAMPLES) >= 6
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
+def test_example_runs_small_and_writes_its_figure(script, tmp_path, monkeypatch):
+    figure = tmp_path / f"{script.stem}.png"
+    monkeypatch.setenv("SK_EASYCORE_EXAMPLE_SMALL", "1")
+    monkeypatch.setattr(sys, "argv", [str(script), str(figure)])
+    with torch.random.fork_rng():  # the examples seed torch's global generator
+        runpy.run_path(str(script), run_name="__main__")
+    image = matplotlib.image.imread(figure)
+    assert image.ndim == 3 and min(image.shape[:2]) >= 300
+    assert np.ptp(image[..., :3]) > 0.5  # something is drawn, not a blank canvas
+    assert list(tmp_path.iterdir()) == [figure]
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
+def test_example_has_a_gallery_header(script):
+    doc = ast.get_docstring(ast.parse(script.read_text()))
+    title, underline = doc.splitlines()[:2]
+    assert set(underline) == {"="} and len(underline) == len(title)
+    assert "SK_EASYCORE_EXAMPLE_SMALL" in doc
+    docs_page = (script.parent.parent / "docs" / "examples.rst").read_text()
+    assert f"../examples/{script.name}" in docs_page
