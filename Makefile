@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test docs venv bench clean
+.PHONY: demo test docs figures venv bench clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,12 @@ test: $(STAMP)
 # Warnings are errors; docs/generated holds the API pages autosummary writes.
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# The example figures shown in the docs, written again at full size (a few minutes).
+figures: $(STAMP)
+	for script in examples/plot_*.py; do \
+		$(PY) $$script docs/_static/examples/$$(basename $$script .py).png || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_aign_overhead.py

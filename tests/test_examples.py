@@ -40,3 +40,6 @@ def test_example_has_a_gallery_header(script):
     assert "SK_EASYCORE_EXAMPLE_SMALL" in doc
     docs_page = (script.parent.parent / "docs" / "examples.rst").read_text()
     assert f"../examples/{script.name}" in docs_page
+    # the docs show the figure the script wrote at full size (make figures)
+    assert f".. image:: _static/examples/{script.stem}.png" in docs_page
+    assert (script.parent.parent / "docs" / "_static" / "examples" / f"{script.stem}.png").is_file()
