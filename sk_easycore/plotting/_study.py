@@ -53,7 +53,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
         this many panels.
     axes : array of matplotlib Axes or None, default=None
         ``len(regimes) * len(metrics)`` axes, regime by regime; None makes a
-        new figure. The legend goes above the panels when the figure uses the
+        new figure. The legend goes below the panels when the figure uses the
         constrained layout, else in the first panel.
 
     Returns
@@ -151,7 +151,7 @@ def _legend(ax):
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     fig = ax.figure
     if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 7),
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 7),
                    fontsize="small")
     else:
         ax.legend(handles, labels, fontsize="x-small", loc="lower left")
@@ -208,11 +208,16 @@ def save_study_figures(out, records=None, *, dpi=100):
     paths = [_save(fig, out / "summary.png", dpi)]
     for regime in regimes:
         for attack in sorted(a for r, a in rows if r == regime and a != "clean"):
-            fig = Figure(figsize=(5.5 * len(fractions), 4.2), layout="constrained")
+            n_curves = len({r["method"] for r in records if r["regime"] == regime})
+            fig = Figure(figsize=(5.0 * len(fractions), 4.0 + 0.2 * -(-n_curves // 6)),
+                         layout="constrained")
             fig.suptitle(f"{dataset}: {attack.upper()} accuracy against the attack budget")
-            for ax, fraction in zip(fig.subplots(1, len(fractions), squeeze=False)[0],
-                                    fractions):
+            axes = fig.subplots(1, len(fractions), squeeze=False, sharey=True)[0]
+            for ax, fraction in zip(axes, fractions):
                 plot_accuracy_vs_eps(records, attack, regime=regime, fraction=fraction, ax=ax)
+                if ax.get_legend() is not None:  # one legend for the figure, below the panels
+                    ax.get_legend().remove()
+            _legend(axes[0])
             paths.append(_save(fig, out / f"robustness_{regime}_{attack}.png", dpi))
     return paths
 

@@ -97,3 +97,26 @@ def test_no_records_no_figures(tmp_path):
     StudyStore(tmp_path).open({"dataset": "toy"})
     assert save_study_figures(tmp_path) == []
     assert not (tmp_path / "summary.md").exists() and not write_report(tmp_path).records
+
+
+def test_one_figure_legend_clear_of_the_title_with_many_methods(tmp_path, monkeypatch):
+    import sk_easycore.plotting._study as study_module
+
+    methods = ("easycore", "random", "matched_random", "hardcore", "grand", "el2n",
+               "forgetting", "moderate", "cal", "graphcut", "glister", "kcenter")
+    figures = []
+    save = study_module._save
+    monkeypatch.setattr(study_module, "_save",
+                        lambda fig, path, dpi: figures.append(fig) or save(fig, path, dpi))
+    save_study_figures(tmp_path, study_records(methods=methods))
+    assert len(figures) == 2  # summary, robustness_standard_pgd
+    for fig in figures:
+        fig.draw_without_rendering()
+        assert len(fig.legends) == 1
+        assert all(ax.get_legend() is None for ax in fig.axes)
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert set(methods) <= set(labels) and "full data" in labels
+        legend = fig.legends[0].get_window_extent()
+        assert not legend.overlaps(fig._suptitle.get_window_extent())
+        assert not any(legend.overlaps(ax.get_window_extent()) for ax in fig.axes
+                       if ax.get_visible())
