@@ -137,8 +137,12 @@ def _plot_study(records, attack, regime, fraction, methods, ax):
     n_seeds = 0
     for method in methods:
         eps, mean, std, n = curves[(method, fraction)]
-        ax.errorbar(eps, mean, yerr=np.nan_to_num(std), marker="o", capsize=3,
-                    color=colors[method], label=method)
+        # the class-matched control often equals random row for row (class-balanced
+        # selection): dotted with open markers, so that neither curve hides the other
+        style = (dict(linestyle=":", marker="s", markerfacecolor="none", markersize=8)
+                 if method == "matched_random" else dict(marker="o"))
+        ax.errorbar(eps, mean, yerr=np.nan_to_num(std), capsize=3, color=colors[method],
+                    label=method, **style)
         n_seeds = max(n_seeds, int(n.max()))
     if (FULL, 1.0) in curves:
         eps, mean, std, _ = curves[(FULL, 1.0)]

@@ -92,3 +92,14 @@ def test_study_from_its_folder(tmp_path):
     assert len(ax.containers) == 3
     with pytest.raises(FileNotFoundError, match="not a study folder"):
         plot_accuracy_vs_eps(tmp_path / "nope", "pgd", ax=plt.figure().gca())
+
+
+def test_matched_control_stays_visible_over_an_identical_random_curve():
+    records = study_records(methods=("easycore", "random"))
+    records += [dict(r, method="matched_random") for r in records if r["method"] == "random"]
+    ax = plot_accuracy_vs_eps(records, "pgd", fraction=0.3)
+    lines = {c.get_label(): c.lines[0] for c in ax.containers}  # errorbar: (data line, caps, bars)
+    np.testing.assert_array_equal(lines["matched_random"].get_ydata(), lines["random"].get_ydata())
+    assert lines["random"].get_linestyle() == "-" and lines["matched_random"].get_linestyle() == ":"
+    assert lines["matched_random"].get_markerfacecolor() == "none"
+    plt.close("all")
