@@ -3,14 +3,19 @@
 In one run, the same net is trained on the same data (a) plainly with skorch,
 (b) through ``AIGNScorer(mode="train")`` (norms from the training step's own
 backward pass) and (c) through ``AIGNScorer(mode="eval")`` (an extra eval-mode
-pass every epoch). The three are interleaved over several repeats and the
-median epoch time of each (skorch's ``dur``, which includes the recording; the
-first epoch of every fit is dropped as warm-up) is compared: ratios b/a and c/a.
+pass every epoch). Each repeat trains all three, in an order that rotates from
+repeat to repeat (so slow drift of the machine's speed does not always hit the
+same variant), and gives the ratios b/a and c/a of their median epoch times
+(skorch's ``dur``, which includes the recording; the first epoch of every fit
+is dropped as warm-up). The printed ratio is the median over repeats of these
+paired ratios, with their range beside it: on a shared virtual machine the
+speed drifts by 10-30% within a minute, which a single pooled median absorbs
+badly.
 
 Two workloads: the digits SmallCNN (1347 images of 1x8x8, batch 64) and a
 CIFAR-shaped ResNet-18 on a few random batches (3x32x32).
 
-    python benchmarks/bench_aign_overhead.py [--repeats 3] [--threads N] [--quick]
+    python benchmarks/bench_aign_overhead.py [--repeats 6] [--threads N] [--quick]
 
 With other work on the machine, ``--threads 1`` avoids OpenMP threads spin-waiting
 against each other (which distorts every timing).
@@ -47,23 +52,28 @@ def epoch_times(variant, net, X, y, seed):
 
 
 def measure(name, net, X, y, repeats):
-    times = {"plain": [], "train": [], "eval": []}
+    variants = ["plain", "train", "eval"]
+    medians = {v: [] for v in variants}
     start = time.perf_counter()
     for repeat in range(repeats):
-        for variant in times:  # interleaved, so drift hits all three alike
-            times[variant] += epoch_times(variant, net, X, y, seed=repeat)
-    median = {k: float(np.median(v)) for k, v in times.items()}
-    print(f"{name}: {len(X)} samples, batch {net.batch_size}, "
-          f"{len(times['plain'])} timed epochs per variant ({time.perf_counter() - start:.0f} s)")
-    print(f"  median epoch  plain {median['plain']:.4f} s | train-mode AIGN "
-          f"{median['train']:.4f} s | eval-mode AIGN {median['eval']:.4f} s")
-    print(f"  ratio train-mode / plain = {median['train'] / median['plain']:.3f}   "
-          f"ratio eval-mode / plain = {median['eval'] / median['plain']:.3f}")
+        order = variants[repeat % 3:] + variants[:repeat % 3]
+        for variant in order:
+            medians[variant].append(float(np.median(epoch_times(variant, net, X, y, repeat))))
+    plain = np.array(medians["plain"])
+    print(f"{name}: {len(X)} samples, batch {net.batch_size}, {repeats} repeats of "
+          f"{net.max_epochs - 1} timed epochs per variant ({time.perf_counter() - start:.0f} s)")
+    print(f"  median epoch  plain {np.median(plain):.4f} s | train-mode AIGN "
+          f"{np.median(medians['train']):.4f} s | eval-mode AIGN "
+          f"{np.median(medians['eval']):.4f} s")
+    for mode in ("train", "eval"):
+        ratios = np.array(medians[mode]) / plain
+        print(f"  ratio {mode}-mode / plain = {np.median(ratios):.3f} (median of {repeats} paired "
+              f"ratios; range {ratios.min():.3f} .. {ratios.max():.3f})")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=6)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = parser.parse_args()

@@ -31,7 +31,8 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "generated/*.md", "**/.ipynb_checkpoints"]
+# results/<study>/ hold the copied study folders that results.md includes
+exclude_patterns = ["_build", "generated/*.md", "results/**", "**/.ipynb_checkpoints"]
 
 # autosummary writes one page per public name; numpydoc renders the sections
 autosummary_generate = True
