@@ -19,7 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["StudyStore", "atomic_write_text"]
+__all__ = ["StudyStore", "atomic_write", "atomic_write_text"]
 
 
 def atomic_write_text(path, text):
@@ -33,11 +33,21 @@ def atomic_write_text(path, text):
     >>> path.read_text()
     '{}'
     """
+    atomic_write(path, lambda f: f.write(text))
+
+
+def atomic_write(path, write, *, binary=False):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    The data is flushed to disk before the rename, so a reader sees the old file
+    or the complete new one, never a part; on any error the temporary file is
+    removed and ``path`` is left as it was. Text is written as UTF-8.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

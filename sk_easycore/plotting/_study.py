@@ -1,7 +1,5 @@
 """A study's summary as a grid of bar charts, and the study figures written beside summary.md."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -223,15 +221,7 @@ def save_study_figures(out, records=None, *, dpi=100):
 
 
 def _save(fig, path, dpi):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..experiments._store import atomic_write
+
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi), binary=True)
     return path
