@@ -155,14 +155,8 @@ class AIGNScorer(BaseEstimator):
         start = time.perf_counter()
         with torch_seed(seed):
             net.initialize()
-            # First in line, so skorch's epoch timer and log include the recording.
-            net.callbacks_.insert(0, ("aign_recorder", recorder))
-            handle = recorder.attach(net)
-            try:
+            with recorder.recording(net):
                 net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y_encoded)
-            finally:
-                handle.remove()
-                net.callbacks_ = [cb for cb in net.callbacks_ if cb[1] is not recorder]
         if not recorder.epochs_:
             raise ValueError(
                 f"No epoch was recorded: every={self.every} exceeds the net's "

@@ -77,10 +77,8 @@ class DynamicsRecorder(InputGradientRecorder):
     >>> net = NeuralNetClassifier(torch.nn.Linear(3, 2), criterion=torch.nn.CrossEntropyLoss,
     ...                           max_epochs=3, train_split=None, verbose=0).initialize()
     >>> recorder = DynamicsRecorder(len(X))
-    >>> net.callbacks_.insert(0, ("dynamics", recorder))
-    >>> handle = recorder.attach(net)
-    >>> _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
-    >>> handle.remove()
+    >>> with recorder.recording(net):
+    ...     _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
     >>> recorder.dynamics_count_.tolist() == [3] * len(X), recorder.forgetting_events_.shape
     (True, (40,))
     """

@@ -1,5 +1,7 @@
 """A skorch callback that records each sample's input-gradient norm, epoch by epoch."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from skorch.callbacks import Callback
@@ -111,10 +113,8 @@ class InputGradientRecorder(Callback):
     >>> net = NeuralNetClassifier(torch.nn.Linear(3, 2), criterion=torch.nn.CrossEntropyLoss,
     ...                           max_epochs=2, train_split=None, verbose=0).initialize()
     >>> recorder = InputGradientRecorder(len(X), every=2)
-    >>> net.callbacks_.insert(0, ("aign", recorder))
-    >>> handle = recorder.attach(net)
-    >>> _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
-    >>> handle.remove()
+    >>> with recorder.recording(net):
+    ...     _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
     >>> recorder.epochs_, len(recorder.history_), bool((recorder.sum_ > 0).all())
     ([2], 1, True)
     """
@@ -130,6 +130,23 @@ class InputGradientRecorder(Callback):
         """Register the input hook on ``net.module_``; return the handle to remove it."""
         self.net_ = net
         return net.module_.register_forward_pre_hook(self._pre_hook, with_kwargs=True)
+
+    @contextmanager
+    def recording(self, net, name="aign_recorder"):
+        """Record during the trainings of an initialized ``net`` inside the ``with`` block.
+
+        The recorder goes first among ``net.callbacks_`` (so skorch's epoch
+        timer and log include the recording) and its input hook on
+        ``net.module_``; both are removed on leaving the block, even on error.
+        Feed the net ``{"X": data, "sample_index": arange(n)}`` inside it.
+        """
+        net.callbacks_.insert(0, (name, self))
+        handle = self.attach(net)
+        try:
+            yield self
+        finally:
+            handle.remove()
+            net.callbacks_ = [cb for cb in net.callbacks_ if cb[1] is not self]
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.sum_ = np.zeros(self.n_samples, dtype=np.float64)

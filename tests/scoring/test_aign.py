@@ -8,7 +8,7 @@ import torch
 from skorch.callbacks import Callback
 from sklearn.base import clone
 
-from sk_easycore.scoring import AIGNScorer
+from sk_easycore.scoring import AIGNScorer, InputGradientRecorder
 from tests.conftest import make_cnn
 
 
@@ -116,6 +116,29 @@ def test_user_net_is_not_modified(digits_small):
     AIGNScorer(net, random_state=0).fit(*digits_small)
     assert not hasattr(net, "module_")
     assert net.train_split is not None
+
+
+class FailOnSecondBatch(Callback):
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        self.n_ = getattr(self, "n_", 0) + 1
+        if self.n_ == 2:
+            raise RuntimeError("failed on the second batch")
+
+
+def test_recording_detaches_from_the_net_even_on_error(digits_small):
+    X, y = digits_small
+    net = make_cnn(max_epochs=1, callbacks=[("fail", FailOnSecondBatch())]).initialize()
+    recorder = InputGradientRecorder(len(X))
+    n_callbacks = len(net.callbacks_)
+    with pytest.raises(RuntimeError, match="second batch"):
+        with recorder.recording(net):
+            assert net.callbacks_[0] == ("aign_recorder", recorder)
+            assert len(net.module_._forward_pre_hooks) == 1
+            net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
+    assert (~torch.isnan(recorder._norms)).sum() == net.batch_size  # the first batch was recorded
+    assert len(net.callbacks_) == n_callbacks
+    assert all(cb is not recorder for _, cb in net.callbacks_)
+    assert not net.module_._forward_pre_hooks
 
 
 def test_default_nets_for_images_and_tables(digits_small, rng):
