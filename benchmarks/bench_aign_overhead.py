@@ -1,21 +1,33 @@
 """What recording AIGN costs per training epoch, against plain skorch training.
 
-In one run, the same net is trained on the same data (a) plainly with skorch,
-(b) through ``AIGNScorer(mode="train")`` (norms from the training step's own
-backward pass) and (c) through ``AIGNScorer(mode="eval")`` (an extra eval-mode
-pass every epoch). Each repeat trains all three, in an order that rotates from
-repeat to repeat (so slow drift of the machine's speed does not always hit the
-same variant), and gives the ratios b/a and c/a of their median epoch times
-(skorch's ``dur``, which includes the recording; the first epoch of every fit
-is dropped as warm-up). The printed ratio is the median over repeats of these
-paired ratios, with their range beside it: on a shared virtual machine the
-speed drifts by 10-30% within a minute, which a single pooled median absorbs
-badly.
+Four copies of the same net, initialized identically, train on the same data
+side by side, one epoch at a time:
+
+(a) ``plain``: skorch on the raw array;
+(b) ``train``: recorded as ``AIGNScorer(mode="train")`` records (the same
+    :class:`~sk_easycore.scoring.InputGradientRecorder`, attached the same way,
+    fed the same ``{"X", "sample_index"}`` input): norms from the training
+    step's own backward pass;
+(c) ``eval``: recorded as ``AIGNScorer(mode="eval")``: an extra eval-mode
+    pass after every epoch;
+(d) ``control``: skorch on the raw array with a module that only puts a
+    gradient and a norm hook on its input: the least that any in-training
+    recording must cost.
+
+Every round trains each copy for one epoch, in an order that rotates from round
+to round, and divides each epoch time (skorch's ``dur``, which includes the
+recording) by the plain epoch time of the same round. The printed ratio is the
+median of these paired ratios over the rounds, with their interquartile range:
+on a shared virtual machine the speed drifts by 10-30% within a minute, which
+pairing epochs that ran a second apart cancels, where comparing whole trainings
+run one after the other does not. One warm-up round is not timed. For the
+digits workload it also prints what a whole ``AIGNScorer.fit`` spends outside
+its epochs (input checks, set-up, averaging), beside the same for ``net.fit``.
 
 Two workloads: the digits SmallCNN (1347 images of 1x8x8, batch 64) and a
 CIFAR-shaped ResNet-18 on a few random batches (3x32x32).
 
-    python benchmarks/bench_aign_overhead.py [--repeats 6] [--threads N] [--quick]
+    python benchmarks/bench_aign_overhead.py [--rounds 40] [--threads N] [--quick]
 
 With other work on the machine, ``--threads 1`` avoids OpenMP threads spin-waiting
 against each other (which distorts every timing).
@@ -23,57 +35,98 @@ against each other (which distorts every timing).
 
 import argparse
 import time
+from contextlib import ExitStack
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from skorch import NeuralNetClassifier
 
 from sk_easycore.datasets import load_digits_images
 from sk_easycore.models import SmallCNN, cifar_resnet18
-from sk_easycore.scoring import AIGNScorer
+from sk_easycore.scoring import AIGNScorer, InputGradientRecorder
 from sk_easycore.utils import default_device, torch_seed
 
+VARIANTS = ("plain", "control", "train", "eval")
+LABELS = {"control": "input-gradient control", "train": "train-mode AIGN", "eval": "eval-mode AIGN"}
 
-def make_net(module, max_epochs, batch_size, **module_params):
+
+def make_net(module, batch_size, **module_params):
     return NeuralNetClassifier(
         module, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.SGD, lr=0.01,
-        max_epochs=max_epochs, batch_size=batch_size, train_split=None,
+        max_epochs=1, batch_size=batch_size, train_split=None,
         iterator_train__shuffle=True, device=default_device(), verbose=0, **module_params,
     )
 
 
-def epoch_times(variant, net, X, y, seed):
-    if variant == "plain":
-        with torch_seed(seed):
-            fitted = net.fit(X, y)
-    else:
-        fitted = AIGNScorer(net, mode=variant, random_state=seed).fit(X, y).net_
-    return list(fitted.history[1:, "dur"])  # drop the warm-up epoch
+class InputGradControl(torch.nn.Module):
+    """The control: ``inner`` with a gradient and a norm hook on its input, and nothing else."""
+
+    def __init__(self, inner, **params):
+        super().__init__()
+        self.inner = inner(**params)
+
+    def forward(self, X):
+        if self.training and torch.is_grad_enabled():
+            X = X.detach().requires_grad_(True)
+            X.register_hook(lambda grad: (grad.reshape(len(grad), -1).norm(dim=1), None)[1])
+        return self.inner(X)
 
 
-def measure(name, net, X, y, repeats):
-    variants = ["plain", "train", "eval"]
-    medians = {v: [] for v in variants}
+def prepare(variant, template, X, stack):
+    """An initialized copy of ``template`` for ``variant`` and the input it is fed."""
+    net = clone(template)
+    if variant == "control":
+        net.set_params(module=InputGradControl, module__inner=template.module)
+    with torch_seed(0):
+        net.initialize()
+    if variant in ("plain", "control"):
+        return net, X
+    stack.enter_context(InputGradientRecorder(len(X), mode=variant).recording(net))
+    return net, {"X": X, "sample_index": np.arange(len(X))}
+
+
+def measure(name, template, X, y, rounds):
     start = time.perf_counter()
-    for repeat in range(repeats):
-        order = variants[repeat % 3:] + variants[:repeat % 3]
-        for variant in order:
-            medians[variant].append(float(np.median(epoch_times(variant, net, X, y, repeat))))
-    plain = np.array(medians["plain"])
-    print(f"{name}: {len(X)} samples, batch {net.batch_size}, {repeats} repeats of "
-          f"{net.max_epochs - 1} timed epochs per variant ({time.perf_counter() - start:.0f} s)")
-    print(f"  median epoch  plain {np.median(plain):.4f} s | train-mode AIGN "
-          f"{np.median(medians['train']):.4f} s | eval-mode AIGN "
-          f"{np.median(medians['eval']):.4f} s")
-    for mode in ("train", "eval"):
-        ratios = np.array(medians[mode]) / plain
-        print(f"  ratio {mode}-mode / plain = {np.median(ratios):.3f} (median of {repeats} paired "
-              f"ratios; range {ratios.min():.3f} .. {ratios.max():.3f})")
+    times = {v: [] for v in VARIANTS}
+    with ExitStack() as stack:
+        nets = {v: prepare(v, template, X, stack) for v in VARIANTS}
+        for round_ in range(rounds + 1):
+            shift = round_ % len(VARIANTS)
+            for variant in VARIANTS[shift:] + VARIANTS[:shift]:
+                net, inputs = nets[variant]
+                net.partial_fit(inputs, y)
+                if round_ > 0:  # round 0 warms up
+                    times[variant].append(net.history[-1, "dur"])
+    plain = np.array(times["plain"])
+    print(f"{name}: {len(X)} samples, batch {template.batch_size}, {rounds} rounds of one epoch "
+          f"per variant ({time.perf_counter() - start:.0f} s)")
+    print("  median epoch  " + " | ".join(
+        f"{LABELS.get(v, v)} {np.median(times[v]):.4f} s" for v in VARIANTS))
+    for variant in VARIANTS[1:]:
+        q1, median, q3 = np.percentile(np.array(times[variant]) / plain, [25, 50, 75])
+        print(f"  ratio {LABELS[variant]} / plain = {median:.3f} (median of {rounds} paired "
+              f"ratios; interquartile range {q1:.3f} .. {q3:.3f})")
+
+
+def outside_epochs(template, X, y, epochs):
+    """Seconds a whole fit spends outside its epochs: plain ``net.fit`` and ``AIGNScorer.fit``."""
+    net = clone(template).set_params(max_epochs=epochs)
+    start = time.perf_counter()
+    net.fit(X, y)
+    plain = time.perf_counter() - start - sum(net.history[:, "dur"])
+    start = time.perf_counter()
+    scorer = AIGNScorer(net, random_state=0).fit(X, y)
+    scorer_total = time.perf_counter() - start
+    recorded = scorer_total - sum(scorer.net_.history[:, "dur"])
+    print(f"  outside the epochs of a {epochs}-epoch fit: plain net.fit {plain:.3f} s, "
+          f"AIGNScorer(mode='train').fit {recorded:.3f} s (of {scorer_total:.2f} s)")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="timed rounds per workload (default: 60 digits, 20 ResNet-18)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     args = parser.parse_args()
@@ -84,15 +137,17 @@ def main():
 
     X, y = load_digits_images()
     X, y = X[:1347], y[:1347]
-    epochs = 3 if args.quick else 11
-    measure("digits SmallCNN", make_net(SmallCNN, epochs, 64), X, y, args.repeats)
+    rounds = 2 if args.quick else (args.rounds or 60)
+    measure("digits SmallCNN", make_net(SmallCNN, 64), X, y, rounds)
+    outside_epochs(make_net(SmallCNN, 64), X, y, 3 if args.quick else 10)
 
     rng = np.random.RandomState(0)
     n = 64 if args.quick else 256
     X = rng.rand(n, 3, 32, 32).astype(np.float32)
     y = rng.randint(0, 10, n).astype(np.int64)
-    net = make_net(cifar_resnet18, 3 if args.quick else 5, 64, module__num_classes=10)
-    measure("CIFAR-shaped ResNet-18 (random data)", net, X, y, args.repeats)
+    rounds = 2 if args.quick else (args.rounds or 20)
+    measure("CIFAR-shaped ResNet-18 (random data)",
+            make_net(cifar_resnet18, 64, module__num_classes=10), X, y, rounds)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,21 @@
+"""The benchmark scripts run and print their ratios (their numbers are for people, not tests)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_aign_overhead_benchmark_prints_every_ratio():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_aign_overhead.py"), "--quick",
+         "--threads", "1"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
+    )
+    ratios = re.findall(r"ratio (.+?) / plain = (\d+\.\d+)", result.stdout)
+    labels = ["input-gradient control", "train-mode AIGN", "eval-mode AIGN"]
+    assert [label for label, _ in ratios] == labels * 2  # digits, then ResNet-18
+    assert all(float(value) > 0 for _, value in ratios)
+    assert "AIGNScorer(mode='train').fit" in result.stdout
