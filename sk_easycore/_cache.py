@@ -14,10 +14,10 @@ import pickle
 from collections import OrderedDict
 
 import joblib
-import numpy as np
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_memory
+
+from .utils import int_seed
 
 __all__ = ["clear_score_cache", "fit_scorer", "seeded_clone"]
 
@@ -79,8 +79,7 @@ def seeded_clone(scorer, random_state):
     scorer = clone(scorer)
     params = scorer.get_params()
     if "random_state" in params and params["random_state"] is None and random_state is not None:
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        scorer.set_params(random_state=int(seed))
+        scorer.set_params(random_state=int_seed(random_state))
     return scorer
 
 

@@ -1,35 +1,19 @@
-"""A fitted skorch net (or a pipeline ending in one) as an ART ``PyTorchClassifier``.
-
-Also the two guards every ART call here runs under: numpy's global generator
-seeded and restored (ART draws random starts and shuffles from it), and ART's
-logging and progress bars kept quiet unless asked for.
-"""
+"""A fitted skorch net (or a pipeline ending in one) as an ART ``PyTorchClassifier``."""
 
 import contextlib
-import functools
-import importlib
 import logging
-import sys
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import torch_seed
+from ._guards import art_quiet
 
 __all__ = ["to_art_classifier"]
 
 logger = logging.getLogger(__name__)
-
-# ART trainer modules whose epoch bars take no argument: tqdm reads TQDM_DISABLE
-# once, when tqdm is imported, so setting it at run time changes nothing.
-_TRAINER_MODULES = (
-    "art.defences.trainer.adversarial_trainer",
-    "art.defences.trainer.adversarial_trainer_trades_pytorch",
-)
 
 
 class _Logits(torch.nn.Module):
@@ -59,74 +43,6 @@ class _Logits(torch.nn.Module):
 def is_real(value):
     """True for a real number that is not a bool."""
     return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def _seed_from(random_state):
-    """An int seed from ``random_state`` (None stays None), as the estimators draw it."""
-    if random_state is None:
-        return None
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-@contextlib.contextmanager
-def numpy_global_seed(seed):
-    """Seed numpy's global generator inside the block and restore the caller's state after.
-
-    ART draws PGD's random start and its trainers' shuffling from
-    ``np.random``; this makes them reproducible without changing what the
-    caller's own ``np.random`` calls return afterwards. ``seed=None`` leaves the
-    generator alone.
-    """
-    if seed is None:
-        yield
-        return
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
-@contextlib.contextmanager
-def seeded(random_state):
-    """numpy's global generator and torch's seeded from ``random_state``, restored after."""
-    seed = _seed_from(random_state)
-    with numpy_global_seed(seed), torch_seed(seed):
-        yield
-
-
-@contextlib.contextmanager
-def art_quiet(verbose):
-    """Silence ART inside the block unless ``verbose``: its INFO logs and its trainers' bars.
-
-    ART logs every attack's success rate and every classifier's layers at INFO,
-    which an application's ``logging.basicConfig(level=INFO)`` would print. The
-    trainers' epoch bars ignore every argument, and tqdm reads ``TQDM_DISABLE``
-    only when it is imported, so for the duration of the block the trainers'
-    module-level ``trange`` / ``tqdm`` are replaced by disabled ones (not
-    thread-safe: do not train with ART in two threads at once).
-    """
-    if verbose:
-        yield
-        return
-    art_logger = logging.getLogger("art")
-    level = art_logger.level
-    art_logger.setLevel(logging.WARNING)
-    patched = []
-    for name in _TRAINER_MODULES:
-        module = sys.modules.get(name) or importlib.import_module(name)
-        for attr in ("trange", "tqdm"):
-            original = getattr(module, attr, None)
-            if original is not None:
-                patched.append((module, attr, original))
-                setattr(module, attr, functools.partial(original, disable=True))
-    try:
-        yield
-    finally:
-        for module, attr, original in reversed(patched):
-            setattr(module, attr, original)
-        art_logger.setLevel(level)
 
 
 def check_clip_values(clip_values):

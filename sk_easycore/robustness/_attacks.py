@@ -17,7 +17,8 @@ import numpy as np
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
-from ._art import art_quiet, build_art_classifier, is_real, label_indices, seeded
+from ._art import build_art_classifier, check_clip_values, is_real, label_indices
+from ._guards import art_quiet, seeded
 
 __all__ = ["ATTACKS", "adversarial_accuracy", "generate_adversarial"]
 
@@ -201,8 +202,6 @@ def check_attack_data(X, y, clip_values, *, y_required=True):
 
 
 def prepare(estimator, X, y, clip_values, *, y_required=True):
-    from ._art import check_clip_values
-
     clip_values = check_clip_values(clip_values)
     X_checked = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True)
     with art_quiet(verbose=False):

@@ -6,7 +6,8 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._art import final_model, seeded
+from ._art import final_model
+from ._guards import seeded
 from ._attacks import AttackSpec, predicted_indices, prepare, run_attack
 
 __all__ = ["RobustnessReport", "robustness_report"]

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from ..scoring import make_default_net
 from ..scoring._recorder import eval_input_gradient_norms
 from ..utils import check_nd_X_y
-from ._art import art_quiet, build_art_classifier, check_clip_values, seeded
+from ._art import build_art_classifier, check_clip_values
+from ._guards import art_quiet, seeded
 from ._attacks import AttackSpec, check_attack_data, input_gradients_only
 
 __all__ = ["AdversarialTrainingClassifier"]

@@ -6,11 +6,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..utils import check_nd_X_y, torch_seed
+from ..utils import check_nd_X_y, int_seed, torch_seed
 from ._default_net import make_default_net
 from ._recorder import InputGradientRecorder
 
@@ -147,9 +146,7 @@ class AIGNScorer(BaseEstimator):
         y_encoded = y_encoded.astype(np.int64)
 
         net = self._make_net(X)
-        seed = None
-        if self.random_state is not None:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = int_seed(self.random_state)
 
         recorder = self._make_recorder(len(X))
         start = time.perf_counter()

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import HasMethods
 from .._cache import fit_scorer, seeded_clone
 from ..base import BaseSelector, select_by_score
 from ..scoring import TrainingDynamics
-from ..utils import check_scores
+from ..utils import check_scores, int_seed
 
 __all__ = ["ProxySelector", "ProxyScoreSelector", "proxy_attribute"]
 
@@ -108,7 +108,7 @@ class ProxySelector(BaseSelector):
             )
         seed = params.get("random_state")
         if n_repeats > 1 and isinstance(seed, np.random.RandomState):
-            seed = int(seed.randint(np.iinfo(np.int32).max))
+            seed = int_seed(seed)
         fitted = []
         for repeat in range(n_repeats):
             candidate = clone(base)

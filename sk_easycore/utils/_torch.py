@@ -2,9 +2,11 @@
 
 import contextlib
 
+import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
-__all__ = ["default_device", "torch_seed"]
+__all__ = ["default_device", "int_seed", "torch_seed"]
 
 
 def default_device():
@@ -21,6 +23,32 @@ def default_device():
     True
     """
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def int_seed(random_state):
+    """Draw the int seed an estimator's ``random_state`` stands for; None stays None.
+
+    One draw from ``check_random_state(random_state)``, so an int always gives
+    the same seed and a ``RandomState`` instance advances by one draw.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        The estimator's ``random_state``.
+
+    Returns
+    -------
+    seed : int or None
+        A seed in ``[0, 2**31 - 1)`` for :func:`torch_seed` and numpy, or None.
+
+    Examples
+    --------
+    >>> int_seed(0) == int_seed(0), int_seed(None)
+    (True, None)
+    """
+    if random_state is None:
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 @contextlib.contextmanager
