@@ -6,7 +6,7 @@ side by side, one epoch at a time:
 (a) ``plain``: skorch on the raw array;
 (b) ``train``: recorded as ``AIGNScorer(mode="train")`` records (the same
     :class:`~sk_easycore.scoring.InputGradientRecorder`, attached the same way,
-    fed the same ``{"X", "sample_index"}`` input): norms from the training
+    fed the same indexed dataset, ``LabeledDataset(X, y, with_index=True)``): norms from the training
     step's own backward pass;
 (c) ``eval``: recorded as ``AIGNScorer(mode="eval")``: an extra eval-mode
     pass after every epoch;
@@ -42,6 +42,7 @@ import torch
 from sklearn.base import clone
 from skorch import NeuralNetClassifier
 
+from sk_easycore.data import LabeledDataset
 from sk_easycore.datasets import load_digits_images
 from sk_easycore.models import SmallCNN, cifar_resnet18
 from sk_easycore.scoring import AIGNScorer, InputGradientRecorder
@@ -73,7 +74,7 @@ class InputGradControl(torch.nn.Module):
         return self.inner(X)
 
 
-def prepare(variant, template, X, stack):
+def prepare(variant, template, X, y, stack):
     """An initialized copy of ``template`` for ``variant`` and the input it is fed."""
     net = clone(template)
     if variant == "control":
@@ -83,14 +84,14 @@ def prepare(variant, template, X, stack):
     if variant in ("plain", "control"):
         return net, X
     stack.enter_context(InputGradientRecorder(len(X), mode=variant).recording(net))
-    return net, {"X": X, "sample_index": np.arange(len(X))}
+    return net, LabeledDataset(X, y, with_index=True)
 
 
 def measure(name, template, X, y, rounds):
     start = time.perf_counter()
     times = {v: [] for v in VARIANTS}
     with ExitStack() as stack:
-        nets = {v: prepare(v, template, X, stack) for v in VARIANTS}
+        nets = {v: prepare(v, template, X, y, stack) for v in VARIANTS}
         for round_ in range(rounds + 1):
             shift = round_ % len(VARIANTS)
             for variant in VARIANTS[shift:] + VARIANTS[:shift]:

@@ -3,54 +3,38 @@
 Train a network, measure each sample's hardness as its Average Input Gradient
 Norm (AIGN), keep the easiest fraction as a coreset, and compare the robustness
 of models trained on coresets chosen by different methods.
+
+The estimators are imported on first use (``from sk_easycore import AIGNScorer``
+works as usual), so that ``import sk_easycore`` and ``sk-easycore --help`` stay fast.
 """
 
-__version__ = "0.1.0.dev0"
+from ._lazy import lazy_exports
 
-from ._cache import clear_score_cache
-from .scoring import AIGNScorer, TrainingDynamics
-from .selection import (
-    CALSelector,
-    ContextualDiversitySelector,
-    DeepFoolSelector,
-    EasyCoreSelector,
-    EL2NSelector,
-    FacilityLocationSelector,
-    ForgettingSelector,
-    GlisterSelector,
-    GraNdSelector,
-    GraphCutSelector,
-    HardCoreSelector,
-    HerdingSelector,
-    KCenterGreedySelector,
-    MatchedRandomSelector,
-    ModerateSelector,
-    RandomSelector,
-    ScoreSelector,
-    UncertaintySelector,
-)
+__version__ = "0.2.0.dev0"
 
-__all__ = [
-    "AIGNScorer",
-    "CALSelector",
-    "ContextualDiversitySelector",
-    "DeepFoolSelector",
-    "EL2NSelector",
-    "EasyCoreSelector",
-    "FacilityLocationSelector",
-    "ForgettingSelector",
-    "GlisterSelector",
-    "GraNdSelector",
-    "GraphCutSelector",
-    "HardCoreSelector",
-    "HerdingSelector",
-    "KCenterGreedySelector",
-    "MatchedRandomSelector",
-    "ModerateSelector",
-    "RandomSelector",
-    "ScoreSelector",
-    "TrainingDynamics",
-    "UncertaintySelector",
-    "__version__",
-    "clear_score_cache",
-]
+__getattr__, __dir__, _names = lazy_exports(__name__, {
+    "AIGNScorer": ".scoring",
+    "AveragedDynamics": ".scoring",
+    "CALSelector": ".selection",
+    "ContextualDiversitySelector": ".selection",
+    "DeepFoolSelector": ".selection",
+    "EL2NSelector": ".selection",
+    "EasyCoreSelector": ".selection",
+    "FacilityLocationSelector": ".selection",
+    "ForgettingSelector": ".selection",
+    "GlisterSelector": ".selection",
+    "GraNdSelector": ".selection",
+    "GraphCutSelector": ".selection",
+    "HardCoreSelector": ".selection",
+    "HerdingSelector": ".selection",
+    "KCenterGreedySelector": ".selection",
+    "MatchedRandomSelector": ".selection",
+    "ModerateSelector": ".selection",
+    "PrecomputedDynamics": ".scoring",
+    "RandomSelector": ".selection",
+    "ScoreSelector": ".selection",
+    "TrainingDynamics": ".scoring",
+    "UncertaintySelector": ".selection",
+    "clear_score_cache": "._cache",
+})
+__all__ = [*_names, "__version__"]

@@ -4,8 +4,10 @@ A score-based selector inside ``GridSearchCV(pipe, {"select__fraction": [...]})`
 cloned once per fraction and fold; without a cache every clone would retrain the
 same scorer on the same fold. Fitted scorers are kept in a small in-process LRU
 table (and on disk when the selector is given ``memory``). Only scorers with an
-integer ``random_state`` are cached: otherwise the result is not a function of the
-key, and reusing it would silently remove randomness the user asked for.
+integer ``random_state`` (or that draw nothing, such as a scorer reading a scores file)
+are cached: otherwise the result is not a function of the key, and reusing it would
+silently remove randomness the user asked for. A composite scorer (one that fits
+several cached scorers, such as ``AveragedDynamics``) is not cached itself.
 """
 
 import logging
@@ -17,6 +19,7 @@ import joblib
 from sklearn.base import clone
 from sklearn.utils.validation import check_memory
 
+from .data import fingerprint, is_dataset
 from .utils import int_seed
 
 __all__ = ["clear_score_cache", "fit_scorer", "seeded_clone"]
@@ -89,8 +92,9 @@ def _fit(scorer, X, y):
 
 def _key(scorer, X, y):
     params = scorer.get_params(deep=False)
+    data = (fingerprint(X, y), None) if is_dataset(X) else (X, y)
     try:
-        return joblib.hash((type(scorer).__module__, type(scorer).__qualname__, params, X, y))
+        return joblib.hash((type(scorer).__module__, type(scorer).__qualname__, params, *data))
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         logger.debug("scorer parameters cannot be hashed (%s); not caching", exc)
         return None
@@ -103,8 +107,8 @@ def fit_scorer(scorer, X, y, memory=None):
     ----------
     scorer : estimator
         Unfitted scorer (it is cloned, never modified).
-    X, y : ndarray
-        Training data.
+    X, y : ndarray, or a torch Dataset and its labels
+        Training data (a dataset is keyed by its :func:`~sk_easycore.data.fingerprint`).
     memory : None, str or joblib.Memory, default=None
         Also cache on disk at this location (as scikit-learn's ``memory``).
 
@@ -121,8 +125,10 @@ def fit_scorer(scorer, X, y, memory=None):
     >>> fit_scorer(DummyClassifier(), X, y).classes_
     array([0, 1])
     """
+    if getattr(scorer, "_composite", False):
+        return _fit(scorer, X, y)  # made of scorers that are cached one by one
     random_state = scorer.get_params().get("random_state")
-    if not isinstance(random_state, numbers.Integral):
+    if not (isinstance(random_state, numbers.Integral) or getattr(scorer, "_deterministic", False)):
         return _fit(scorer, X, y)
     key = _key(scorer, X, y)
     if key is None:

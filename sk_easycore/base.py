@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .data import dataset_labels, is_dataset, take
 from .utils import check_nd_X_y
 
 __all__ = [
@@ -179,9 +180,15 @@ class BaseSelector(BaseSampler):
 
     Subclasses define ``__init__`` (storing their parameters, including
     ``fraction``, ``class_balanced`` and ``random_state``) and
-    ``_select(X, y) -> indices``. ``X`` may have any rank (images stay 4-D).
-    ``fit_resample(X, y)`` returns the kept rows (lists and pandas objects come
-    back as such); ``get_support()`` gives them as a mask or indices.
+    ``_select(X, y) -> indices``. ``X`` may have any rank (images stay 4-D),
+    or be a map-style torch ``Dataset`` of ``(x, label)`` items: a selector
+    needs only ``len(X)`` and the labels, so a dataset is never read here (its
+    labels come from ``y`` or the dataset, see
+    :func:`~sk_easycore.data.dataset_labels`); the proxy that scores it reads
+    it batch by batch. ``fit_resample(X, y)`` returns the kept rows (lists and
+    pandas objects come back as such, a dataset as a
+    :class:`torch.utils.data.Subset`); ``get_support()`` gives them as a mask
+    or indices.
 
     Parameters
     ----------
@@ -202,7 +209,7 @@ class BaseSelector(BaseSampler):
     n_samples_fit_ : int
         Number of rows seen by ``fit``.
     n_features_in_ : int
-        Size of the second axis of ``X``.
+        Size of the second axis of ``X`` (not set for a dataset).
 
     See Also
     --------
@@ -237,7 +244,17 @@ class BaseSelector(BaseSampler):
         """Return the indices of the rows to keep."""
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        if is_dataset(X):
+            y = dataset_labels(X) if y is None else y
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if is_dataset(X):
+            y = np.asarray(y)
+            if y.ndim != 1 or len(y) != len(X):
+                raise ValueError(f"y must hold one label per item of the dataset ({len(X)}); "
+                                 f"got shape {y.shape}.")
+            for name in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
+            return X, y, binarize_y
         X, y = check_nd_X_y(self, X, y)
         return X, y, binarize_y
 
@@ -259,10 +276,10 @@ class BaseSelector(BaseSampler):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Data of any rank.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+            Data of any rank, or a dataset of ``(x, label)`` items.
+        y : array-like of shape (n_samples,) or None
+            Class labels (None: a dataset's own).
 
         Returns
         -------
@@ -270,8 +287,8 @@ class BaseSelector(BaseSampler):
             The fitted selector.
         """
         self._validate_params()
-        check_classification_targets(y)
         X, y, _ = self._check_X_y(X, y)
+        check_classification_targets(y)
         self._fit(X, y)
         return self
 
@@ -280,19 +297,25 @@ class BaseSelector(BaseSampler):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Data of any rank; lists and pandas objects come back as such.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+            Data of any rank (lists and pandas objects come back as such), or a
+            dataset of ``(x, label)`` items.
+        y : array-like of shape (n_samples,) or None
+            Class labels (None: a dataset's own).
 
         Returns
         -------
-        X_resampled : array-like of shape (n_kept, ...)
+        X_resampled : array-like of shape (n_kept, ...) or torch.utils.data.Subset
             The kept rows, in their original order.
         y_resampled : array-like of shape (n_kept,)
             Their labels.
         """
         self._validate_params()
+        if is_dataset(X):
+            X, y, _ = self._check_X_y(X, y)
+            check_classification_targets(y)
+            indices = self._fit(X, y)
+            return take(X, indices), y[indices]
         check_classification_targets(y)
         arrays_transformer = ArraysTransformer(X, y)
         X, y, binarize_y = self._check_X_y(X, y)

@@ -1,29 +1,37 @@
 """The reproduction study: compare coreset methods by the robustness of their models.
 
-``run_study`` runs every (method, fraction, regime, seed) cell, writes each finished
-cell atomically to a study folder, resumes where a killed run stopped, and summarizes
-mean and spread over seeds with seed-paired differences; ``sk-easycore`` is its
-command line.
+``run_study`` runs every (method, fraction, regime, seed) cell on a registered dataset
+or on data and a network of your own, writes each finished cell atomically to a study
+folder, resumes where a killed run stopped, and summarizes mean and spread over seeds
+with seed-paired differences; ``sk-easycore`` is its command line. The records and
+summaries themselves live in :mod:`sk_easycore.results`. Names are imported on first use.
 """
 
-from ._methods import METHOD_NAMES
-from ._recipes import DATASETS, Recipe, load_dataset, make_net
-from ._scores import load_scores, save_scores
-from ._study import StudyResult, run_study, study_config, write_report
-from ._summary import paired_differences, summarize
+from .._lazy import lazy_exports
 
-__all__ = [
-    "DATASETS",
-    "METHOD_NAMES",
-    "Recipe",
-    "StudyResult",
-    "load_dataset",
-    "load_scores",
-    "make_net",
-    "paired_differences",
-    "run_study",
-    "save_scores",
-    "study_config",
-    "summarize",
-    "write_report",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "Cell": "._cells",
+    "CellTask": "._cells",
+    "DataSource": "._data",
+    "METHODS": "._methods",
+    "Recipe": "._config",
+    "StudyConfig": "._config",
+    "StudyData": "._data",
+    "build_selector": "._methods",
+    "default_recipe": "._data",
+    "load_dataset": "._data",
+    "load_scores": "._scores",
+    "make_proxy": "._study",
+    "recipe_for": "._data",
+    "register_dataset": "._data",
+    "register_method": "._methods",
+    "registered_datasets": "._data",
+    "resolve_data": "._data",
+    "run_cell": "._cells",
+    "run_study": "._study",
+    "save_scores": "._scores",
+    "study_config": "._study",
+    "study_net": "._cells",
+    "unregister_dataset": "._data",
+    "write_report": "._study",
+})

@@ -1,9 +1,11 @@
-"""One cell of a study: select with one method, train under one regime, attack, record.
+"""One cell of a study: train a target model on a given coreset under one regime, attack it.
 
-A cell is ``(method, fraction, regime, seed)``. For a given seed every method
-selects from the same proxy training (cached on disk in the study folder, so it is
-trained once even when cells run in other processes), and every target model starts
-from the same initialisation and trains with the same recipe; only the rows differ.
+A cell is ``(method, fraction, regime, seed)``. The coreset is chosen before (in the
+study's process, from the proxies of the seed); the cell trains a fresh model on it,
+with the seed's initialisation and the study's recipe, and measures clean and
+adversarial test accuracy. A :class:`CellTask` holds all it needs, data source and
+network included, so it runs the same in this process, a worker process or on a Dask
+worker.
 """
 
 import dataclasses
@@ -13,17 +15,15 @@ import time
 
 import numpy as np
 
+from ..data import input_shape, take
+from ..models import lr_scheduler, make_default_net
+from ..results import CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
 from ..utils import torch_seed
-from ._methods import make_selector
-from ._recipes import Recipe, load_dataset, lr_schedule, make_net
-from ._scores import load_scores
 
-__all__ = ["Cell", "run_cell", "versions"]
+__all__ = ["Cell", "CellTask", "run_cell", "study_net", "versions"]
 
 logger = logging.getLogger(__name__)
-
-FULL = "full"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,103 +38,174 @@ class Cell:
     @property
     def key(self):
         """File-name-safe identifier, e.g. ``easycore__f0.3__standard__s0``."""
-        return f"{self.method}__f{self.fraction:g}__{self.regime}__s{self.seed}"
+        return cell_key(self.method, self.fraction, self.regime, self.seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class CellTask:
+    """Everything one cell needs: the study's configuration, the coreset, data and network.
+
+    ``indices`` is None for the full-data model. ``net`` is None (the recipe's
+    model), an unfitted skorch net (cloned) or a factory
+    ``(n_classes, X_example) -> net``.
+    """
+
+    config: object
+    cell: Cell
+    indices: object
+    source: object
+    net: object = None
+    select_s: float = 0.0
 
 
 def versions():
-    """Versions of Python, this library and its main dependencies."""
-    import art
-    import imblearn
-    import sklearn
-    import skorch
-    import torch
+    """Versions of Python, this library and its main dependencies (as installed)."""
+    from importlib.metadata import version
 
     from .. import __version__
 
+    names = {"torch": "torch", "skorch": "skorch", "sklearn": "scikit-learn",
+             "imblearn": "imbalanced-learn", "art": "adversarial-robustness-toolbox",
+             "numpy": "numpy"}
     return {"python": platform.python_version(), "sk_easycore": __version__,
-            "torch": torch.__version__, "skorch": skorch.__version__,
-            "sklearn": sklearn.__version__, "imblearn": imblearn.__version__,
-            "art": art.__version__, "numpy": np.__version__}
+            **{key: version(dist) for key, dist in names.items()}}
 
 
-def _target_epochs(config, n_train, n_full):
-    epochs = config["recipe"]["epochs"]
-    if config["budget"] == "steps" and n_train < n_full:
+def target_epochs(config, n_train, n_full):
+    """Epochs of a model trained on ``n_train`` of ``n_full`` rows under the study's budget."""
+    epochs = config.recipe.epochs
+    if config.budget == "steps" and n_train < n_full:
         # as many optimizer steps as the full-data model: more epochs on fewer rows
         return int(round(epochs * n_full / n_train))
     return epochs
 
 
-def _train(recipe, regime, X, y, n_classes, epochs, seed):
-    if regime == "standard":
+def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_augment=True):
+    """The unfitted skorch net of a study: the recipe's model, or the user's network.
+
+    Parameters
+    ----------
+    config : StudyConfig
+    net : None, skorch.NeuralNetClassifier or callable
+        None builds the recipe's model (:func:`~sk_easycore.models.make_default_net`);
+        a net is cloned; a callable is called as ``net(n_classes, X_example)``.
+        Every net gets ``max_epochs=epochs`` and ``train_split=None``.
+    data : StudyData
+    n_classes : int
+        Outputs of the network.
+    epochs : int
+        Its training epochs.
+    with_schedule : bool, default=True
+        The recipe's learning-rate schedule as a skorch callback (adversarial
+        training takes it separately).
+    with_augment : bool, default=True
+        The recipe's augmentation in the net's training iterator (adversarial
+        training augments its batches itself, before the attack).
+
+    Returns
+    -------
+    net : skorch.NeuralNetClassifier
+    """
+    from sklearn.base import clone
+    from skorch import NeuralNet
+
+    recipe = config.recipe
+    if net is None:
+        built = make_default_net(
+            input_shape(data.X_train), n_classes, model=recipe.model,
+            optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
+            weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, max_epochs=epochs,
+            scheduler=recipe.scheduler if with_schedule else "none",
+            augment=recipe.augment if with_augment else "none")
+        if recipe.standardize:
+            # standardized inside the model: eps stays in the raw units of the columns
+            std = data.X_train.std(axis=0)
+            built.set_params(module__mean=data.X_train.mean(axis=0).tolist(),
+                             module__std=np.where(std > 0, std, 1.0).tolist())
+    elif isinstance(net, NeuralNet):
+        built = clone(net)
+    else:
+        built = net(n_classes, data.example())
+        if not isinstance(built, NeuralNet):
+            raise TypeError(f"the net factory must return a skorch NeuralNetClassifier; got "
+                            f"{type(built).__name__}.")
+    if net is not None and with_augment and recipe.augment != "none":
+        from torch.utils.data import DataLoader
+
+        from ..data import AugmentingLoader
+
+        if built.iterator_train is not DataLoader:
+            raise ValueError(f"augment={recipe.augment!r} replaces the net's iterator_train, "
+                             f"but yours is {built.iterator_train!r}: augment in it yourself "
+                             "and set augment='none'.")
+        built.set_params(iterator_train=AugmentingLoader, iterator_train__augment=recipe.augment,
+                         iterator_train__device=built.device)
+    return built.set_params(max_epochs=epochs, train_split=None)
+
+
+def _train(task, data, indices, epochs):
+    config, cell = task.config, task.cell
+    recipe = config.recipe
+    X, y = take(data.X_train, indices), data.y_train[indices]
+    if cell.regime == "standard":
         # skorch uses labels as output indices: one output per class of the full data
-        with torch_seed(seed):
-            return make_net(recipe, X, n_classes, epochs=epochs).fit(X, y)
+        with torch_seed(cell.seed):
+            return study_net(config, task.net, data, data.n_classes, epochs=epochs).fit(X, y)
     # the adversarial trainer maps labels through classes_: one output per class present
-    net = make_net(recipe, X, len(np.unique(y)), epochs=epochs, with_schedule=False)
+    net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs,
+                    with_schedule=False, with_augment=False)
     model = AdversarialTrainingClassifier(
-        net, method=regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
-        max_iter=recipe.train_max_iter, scheduler=lr_schedule(recipe, epochs),
-        random_state=seed,
+        net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
+        max_iter=recipe.train_max_iter, scheduler=lr_scheduler(recipe.scheduler, epochs),
+        clip_values=recipe.clip_values, augment=recipe.augment, random_state=cell.seed,
+        **({"inner": recipe.trades_inner} if cell.regime == "trades" else {}),
     )
     return model.fit(X, y)
 
 
-def run_cell(config, cell, proxy_memory, data=None):
-    """Run one cell and return its record (a JSON-serialisable dict).
+def run_cell(task):
+    """Train and attack one cell's model; return its :class:`~sk_easycore.results.CellRecord`.
 
     Parameters
     ----------
-    config : dict
-        The study configuration (see :func:`~sk_easycore.experiments.run_study`).
-    cell : Cell
-        The cell to run.
-    proxy_memory : str
-        Folder of the on-disk proxy cache shared by the study's cells.
-    data : tuple or None
-        ``(X_train, y_train, X_test, y_test)``; loaded from the configuration if None.
+    task : CellTask
+
+    Returns
+    -------
+    record : CellRecord
     """
-    recipe = Recipe(**{**config["recipe"], "eps": tuple(config["recipe"]["eps"])})
-    if data is None:
-        data = load_dataset(config["dataset"], config.get("data_root"))
-    X_train, y_train, X_test, y_test = data
-    scores_file = None if config["scores"] is None else load_scores(config["scores"], X_train,
-                                                                     y_train)
-    timings = {}
+    config, cell = task.config, task.cell
+    start_all = time.perf_counter()
+    data = task.source.load()
+    n_full = len(data.y_train)
+    indices = np.arange(n_full) if task.indices is None else np.asarray(task.indices)
+    timings = {"select_s": float(task.select_s)}
 
     start = time.perf_counter()
-    if cell.method == FULL:
-        indices = np.arange(len(y_train))
-    else:
-        selector = make_selector(cell.method, cell.fraction, cell.seed, config, X_train,
-                                 y_train, proxy_memory, scores_file)
-        selector.fit(X_train, y_train)
-        indices = selector.sample_indices_
-    timings["select_s"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    epochs = _target_epochs(config, len(indices), len(y_train))
+    epochs = target_epochs(config, len(indices), n_full)
     # the same initialisation for every method of a seed: a paired comparison
-    model = _train(recipe, cell.regime, X_train[indices], y_train[indices],
-                   len(np.unique(y_train)), epochs, cell.seed)
+    model = _train(task, data, indices, epochs)
     timings["train_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
     report = robustness_report(
-        model, X_test, y_test, attacks=tuple(config["attacks"]), eps=recipe.eps,
-        max_iter=recipe.eval_max_iter, random_state=cell.seed,
+        model, data.X_test, data.y_test, attacks=config.attacks, eps=config.recipe.eps,
+        max_iter=config.recipe.eval_max_iter, clip_values=config.recipe.clip_values,
+        random_state=cell.seed,
     )
     timings["eval_s"] = time.perf_counter() - start
-    metrics = {"clean": report.clean_accuracy}
+    metrics = {Metric("clean"): report.clean_accuracy}
     for row in report.to_records():
         if row["attack"] != "clean":
-            metrics[f"{row['attack']}@{row['eps']:.4g}"] = row["accuracy"]
+            metrics[Metric(row["attack"], row["eps"])] = row["accuracy"]
+    timings["total_s"] = time.perf_counter() - start_all + timings["select_s"]
 
-    classes, counts = np.unique(y_train[indices], return_counts=True)
-    return {
-        "key": cell.key, **dataclasses.asdict(cell),
-        "n_train": int(len(indices)), "epochs": epochs,
-        "sample_indices": [int(i) for i in indices] if cell.method != FULL else None,
-        "class_counts": {str(c): int(n) for c, n in zip(classes.tolist(), counts.tolist())},
-        "metrics": metrics, "timings": timings, "config": config, "versions": versions(),
-    }
+    classes, counts = np.unique(data.y_train[indices], return_counts=True)
+    return CellRecord(
+        method=cell.method, fraction=cell.fraction, regime=cell.regime, seed=cell.seed,
+        metrics=metrics, key=cell.key, n_train=int(len(indices)), epochs=epochs,
+        sample_indices=None if task.indices is None else [int(i) for i in indices],
+        class_counts={str(data.classes[c]): int(n) for c, n in zip(classes.tolist(),
+                                                                 counts.tolist())},
+        timings=timings, config=config.to_dict(), versions=versions(),
+    )

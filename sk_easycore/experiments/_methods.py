@@ -1,58 +1,120 @@
-"""The coreset methods a study can compare, by name, built on one shared proxy per seed.
+"""The coreset methods a study compares: one registry line per method.
 
-Every proxy-based method of a seed receives the same unseeded
-:class:`~sk_easycore.scoring.TrainingDynamics` and the seed as ``random_state``; the
-selectors derive the same proxy seed from it, and the fitted-scorer cache (in memory
-and in the study's ``proxies/`` folder) makes them share one training.
+An entry is a selector class, a ``functools.partial`` of one, a factory returning a
+selector, or (for the built-in methods, so that the command line starts without
+importing torch) a :class:`selector_ref` naming one in :mod:`sk_easycore.selection`. The
+study builds it with the proxy, fraction, selection mode, proxy cache and seed it
+accepts; the selector itself says which score it reads, which end it keeps and how ties
+break. To add a method: write its selector, add its line here (or call
+:func:`register_method`), test it. See docs/architecture.md.
 """
 
-import numpy as np
-from tqdm.auto import tqdm
+import functools
+import importlib
+import inspect
 
-from .._cache import fit_scorer, seeded_clone
-from ..scoring import TrainingDynamics
-from ..selection import (
-    CALSelector, ContextualDiversitySelector, DeepFoolSelector, EasyCoreSelector,
-    EL2NSelector, FacilityLocationSelector, ForgettingSelector, GlisterSelector,
-    GraNdSelector, GraphCutSelector, HardCoreSelector, HerdingSelector,
-    KCenterGreedySelector, MatchedRandomSelector, ModerateSelector, RandomSelector,
-    ScoreSelector, UncertaintySelector,
-)
-from ._recipes import Recipe, make_net
+from ..results import MATCHED_CONTROL
 
-__all__ = ["MATCHED_CONTROL", "METHOD_NAMES", "check_methods", "make_selector",
-           "prepare_proxies"]
+__all__ = ["MATCHED_CONTROL", "METHODS", "build_selector", "check_methods",
+           "easycore_matched_random", "register_method", "selector_ref"]
 
-MATCHED_CONTROL = "matched_random"
 
-# name -> (selector class, extra parameters); "easycore" and the control are built apart
-_PROXY_METHODS = {
-    "hardcore": (HardCoreSelector, {}),
-    "grand": (GraNdSelector, {}),
-    "el2n": (EL2NSelector, {}),
-    "forgetting": (ForgettingSelector, {}),
-    "least_confidence": (UncertaintySelector, {"method": "least_confidence"}),
-    "entropy": (UncertaintySelector, {"method": "entropy"}),
-    "margin": (UncertaintySelector, {"method": "margin"}),
-    "deepfool": (DeepFoolSelector, {}),
-    "moderate": (ModerateSelector, {}),
-    "herding": (HerdingSelector, {}),
-    "kcenter": (KCenterGreedySelector, {}),
-    "contextual_diversity": (ContextualDiversitySelector, {}),
-    "cal": (CALSelector, {}),
-    "graphcut": (GraphCutSelector, {}),
-    "facility_location": (FacilityLocationSelector, {}),
-    "glister": (GlisterSelector, {}),
+class selector_ref:  # noqa: N801 -- reads as a function in the registry
+    """A selector of :mod:`sk_easycore.selection` named lazily, with fixed parameters.
+
+    Examples
+    --------
+    >>> selector_ref("UncertaintySelector", method="entropy")(fraction=0.2).method
+    'entropy'
+    """
+
+    def __init__(self, name, **params):
+        self.name, self.params = name, params
+
+    def resolve(self):
+        """The selector class (or factory), with the fixed parameters bound."""
+        target = getattr(importlib.import_module("sk_easycore.selection"), self.name)
+        return functools.partial(target, **self.params) if self.params else target
+
+    def __call__(self, **params):
+        return self.resolve()(**params)
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"selector_ref({self.name!r}{extra})"
+
+
+def easycore_matched_random(proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+                            random_state=None):
+    """EasyCore's class-matched control: random rows with EasyCore's per-class counts.
+
+    Examples
+    --------
+    >>> easycore_matched_random(fraction=0.1, random_state=0).reference.fraction
+    0.1
+    """
+    from ..selection import EasyCoreSelector, MatchedRandomSelector
+
+    easy = EasyCoreSelector(proxy, fraction=fraction, class_balanced=class_balanced,
+                            memory=memory, random_state=random_state)
+    return MatchedRandomSelector(easy, random_state=random_state)
+
+
+METHODS = {
+    "easycore": selector_ref("EasyCoreSelector"),
+    "random": selector_ref("RandomSelector"),
+    MATCHED_CONTROL: easycore_matched_random,
+    "hardcore": selector_ref("HardCoreSelector"),
+    "grand": selector_ref("GraNdSelector"),
+    "el2n": selector_ref("EL2NSelector"),
+    "forgetting": selector_ref("ForgettingSelector"),
+    "least_confidence": selector_ref("UncertaintySelector", method="least_confidence"),
+    "entropy": selector_ref("UncertaintySelector", method="entropy"),
+    "margin": selector_ref("UncertaintySelector", method="margin"),
+    "deepfool": selector_ref("DeepFoolSelector"),
+    "moderate": selector_ref("ModerateSelector"),
+    "herding": selector_ref("HerdingSelector"),
+    "kcenter": selector_ref("KCenterGreedySelector"),
+    "contextual_diversity": selector_ref("ContextualDiversitySelector"),
+    "cal": selector_ref("CALSelector"),
+    "graphcut": selector_ref("GraphCutSelector"),
+    "facility_location": selector_ref("FacilityLocationSelector"),
+    "glister": selector_ref("GlisterSelector"),
 }
-# scores a study can average over scoring runs or read from a `sk-easycore score` file:
-# method -> (proxy attribute, name in the file, which end is kept)
-_DYNAMICS = {
-    "easycore": ("scores_", "aign", "lowest"),
-    "hardcore": ("scores_", "aign", "highest"),
-    MATCHED_CONTROL: ("scores_", "aign", "lowest"),
-    "forgetting": ("forgetting_", "forgetting", "highest"),
-}
-METHOD_NAMES = ("easycore", "random", MATCHED_CONTROL, *_PROXY_METHODS)
+
+
+def register_method(name, factory):
+    """Make a coreset method known to the study and the command line by ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The method's name (``--methods NAME``).
+    factory : callable
+        A selector class, a ``functools.partial`` of one, or a function
+        returning an unfitted selector. It is called with those of ``proxy``
+        (or ``scorer``), ``fraction``, ``class_balanced``, ``memory`` and
+        ``random_state`` it accepts. It must be picklable by reference (a
+        module-level name) for ``n_jobs`` and Dask.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import functools
+    >>> from sk_easycore.selection import ScoreSelector
+    >>> register_method("middle_aign", functools.partial(ScoreSelector, keep="middle"))
+    >>> build_selector("middle_aign", proxy=None, fraction=0.2).keep
+    'middle'
+    >>> del METHODS["middle_aign"]
+    """
+    if not isinstance(name, str) or not name or "__" in name or "/" in name:
+        raise ValueError(f"a method name is a non-empty string without '__' or '/'; got {name!r}.")
+    if not callable(factory):
+        raise TypeError(f"factory must be callable; got {factory!r}.")
+    METHODS[name] = factory
 
 
 def check_methods(methods):
@@ -63,84 +125,59 @@ def check_methods(methods):
     >>> check_methods(["easycore", "random", "easycore"])
     ['easycore', 'random']
     """
-    methods = list(dict.fromkeys(methods))
-    unknown = [m for m in methods if m not in METHOD_NAMES]
+    methods = list(dict.fromkeys([methods] if isinstance(methods, str) else methods))
+    unknown = [m for m in methods if m not in METHODS]
     if unknown or not methods:
-        raise ValueError(f"Unknown methods {unknown}; choose from {', '.join(METHOD_NAMES)}.")
+        raise ValueError(f"Unknown methods {unknown}; choose from {', '.join(METHODS)}.")
     return methods
 
 
-def _proxy(config, X, y):
-    recipe = Recipe(**{**config["recipe"], "eps": tuple(config["recipe"]["eps"])})
-    net = make_net(recipe, X, len(np.unique(y)), epochs=recipe.proxy_epochs)
-    return TrainingDynamics(net)
+def _accepted(factory):
+    target = factory.func if isinstance(factory, functools.partial) else factory
+    parameters = inspect.signature(target).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return None  # takes anything
+    return set(parameters)
 
 
-def _averaged(method, config, X, y, seed, memory, scores_file):
-    """Scores averaged over ``scoring_runs`` proxies, or read from a scores file; else None."""
-    if method not in _DYNAMICS:
-        return None
-    attribute, file_name, keep = _DYNAMICS[method]
-    if scores_file is not None and file_name in scores_file:
-        return scores_file[file_name], keep
-    if config["scoring_runs"] == 1:
-        return None
-    base = seeded_clone(_proxy(config, X, y), seed)
-    runs = []
-    for run in range(config["scoring_runs"]):  # run 0 is the proxy every method shares
-        proxy = seeded_clone(base, None).set_params(random_state=base.random_state + run)
-        runs.append(getattr(fit_scorer(proxy, X, y, memory=memory), attribute))
-    return np.mean(runs, axis=0), keep
-
-
-def make_selector(method, fraction, seed, config, X, y, memory, scores_file=None):
-    """The unfitted selector of ``method`` for one cell.
+def build_selector(method, *, proxy, fraction, class_balanced=True, memory=None,
+                   random_state=None):
+    """The unfitted selector of ``method``, given what it accepts of the study's settings.
 
     Parameters
     ----------
     method : str
-        One of ``METHOD_NAMES``.
+        A key of ``METHODS``.
+    proxy : estimator or None
+        The study's proxy (passed as ``proxy=``, or as ``scorer=`` to score selectors).
     fraction : float
         Coreset size.
-    seed : int
-        The cell's seed (seeds the selector and, through it, the shared proxy).
-    config : dict
-        The study configuration.
-    X, y : ndarray
-        The training split (a proxy net is shaped by it).
-    memory : str
-        Folder of the on-disk proxy cache.
-    scores_file : dict or None
-        Arrays loaded from a ``sk-easycore score`` file.
+    class_balanced : bool, default=True
+        Select within every class.
+    memory : str or None, default=None
+        The proxy cache folder.
+    random_state : int or None, default=None
+        The cell's seed.
+
+    Returns
+    -------
+    selector : BaseSelector
+
+    Examples
+    --------
+    >>> build_selector("least_confidence", proxy=None, fraction=0.2).method
+    'least_confidence'
+    >>> type(build_selector("random", proxy=None, fraction=0.2)).__name__
+    'RandomSelector'
     """
-    common = {"fraction": fraction, "class_balanced": config["class_balanced"]}
-    if method == "random":
-        return RandomSelector(random_state=seed, **common)
-    averaged = _averaged(method, config, X, y, seed, memory, scores_file)
-    if method in ("easycore", MATCHED_CONTROL):
-        if averaged is not None:
-            easy = ScoreSelector(averaged[0], keep="lowest", **common)
-        else:
-            easy = EasyCoreSelector(_proxy(config, X, y), memory=memory, random_state=seed,
-                                    **common)
-        return easy if method == "easycore" else MatchedRandomSelector(easy, random_state=seed)
-    if averaged is not None:
-        return ScoreSelector(averaged[0], keep=averaged[1], **common)
-    cls, params = _PROXY_METHODS[method]
-    if method in ("grand", "el2n"):
-        params = {**params, "n_repeats": config["scoring_runs"]}
-    return cls(_proxy(config, X, y), memory=memory, random_state=seed, **params, **common)
-
-
-def prepare_proxies(config, data, memory, scores_file=None, verbose=0):
-    """Train every proxy the study's cells need, once per seed, into the disk cache.
-
-    Fitting each method's selector once per seed (at the first fraction) trains
-    exactly the proxies its cells will ask for, so cells running in other
-    processes only read them.
-    """
-    X, y = data[0], data[1]
-    jobs = [(seed, m) for seed in config["seeds"] for m in config["methods"] if m != "random"]
-    for seed, method in tqdm(jobs, desc="proxies", disable=not verbose):
-        make_selector(method, config["fractions"][0], seed, config, X, y, memory,
-                      scores_file).fit(X, y)
+    factory = METHODS[check_methods([method])[0]]
+    if isinstance(factory, selector_ref):
+        factory = factory.resolve()
+    offered = {"proxy": proxy, "fraction": fraction, "class_balanced": class_balanced,
+               "memory": memory, "random_state": random_state}
+    accepted = _accepted(factory)
+    if accepted is not None:
+        if "proxy" not in accepted and "scorer" in accepted:
+            offered["scorer"] = offered.pop("proxy")
+        offered = {k: v for k, v in offered.items() if k in accepted}
+    return factory(**offered)

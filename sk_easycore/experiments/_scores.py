@@ -1,49 +1,42 @@
 """Scores computed once and saved, to select for other models and studies.
 
-``sk-easycore score`` trains the scoring proxy (a :class:`TrainingDynamics`) once on a
-dataset's training split and writes an ``.npz`` with one array per score. ``sk-easycore
-study --scores FILE`` then reuses AIGN (easycore, hardcore and the matched control)
-and forgetting from it instead of training a proxy for them; the file remembers which
-training rows it describes and is refused for any other data.
+``sk-easycore score`` trains a study's proxy (a :class:`TrainingDynamics`) once on the
+training split and writes an ``.npz`` with its per-sample scores, final outputs and
+weights (:func:`~sk_easycore.scoring.save_dynamics`). ``sk-easycore study --scores FILE``
+then reads every method's proxy from it (a
+:class:`~sk_easycore.scoring.PrecomputedDynamics`): each method selects exactly what it
+selects from the proxy that wrote the file. The file remembers which training rows it
+describes and is refused for any other data.
 """
 
-import json
-import os
-import tempfile
-from pathlib import Path
+from .._cache import seeded_clone
+from ..scoring import FILE_ARRAYS, PrecomputedDynamics, TrainingDynamics, save_dynamics
+from ._cells import study_net
+from ._study import prepare_study
 
-import joblib
-import numpy as np
-
-from ..scoring import TrainingDynamics
-from ._recipes import load_dataset, make_net, recipe_for
-
-__all__ = ["load_scores", "save_scores", "SAVED_SCORES"]
-
-# name in the file -> attribute of the fitted TrainingDynamics
-SAVED_SCORES = {"aign": "scores_", "forgetting": "forgetting_", "loss": "loss_",
-                "el2n_final": "el2n_", "grand_final": "grand_"}
+__all__ = ["load_scores", "save_scores"]
 
 
-def save_scores(out, *, dataset="digits", data_root=None, seed=0, verbose=0,
+def save_scores(out, data="digits", *, net=None, data_root=None, seed=0, verbose=0,
                 **recipe_overrides):
-    """Train the dataset's scoring proxy once and save its per-sample scores to ``out``.
+    """Train a study's proxy for ``seed`` once and save it to ``out`` (an ``.npz`` file).
 
-    The file is written atomically. It holds the arrays named in ``SAVED_SCORES``
-    (``el2n_final``/``grand_final`` are taken at the end of the proxy's training,
-    not early in training as GraNd/EL2N selectors score), the labels, a hash of
-    the training rows, and the settings as JSON.
+    The proxy is the one a study with the same data, network, recipe and seed
+    trains (same network, epochs and initialisation), so a study given the
+    file with ``scores=`` selects the coresets that study would select.
 
     Parameters
     ----------
     out : str or Path
-        The file to write (``.npz`` is added when missing).
-    dataset : str, default="digits"
-        A study dataset (see :func:`load_dataset`); its training split is scored.
+        The file to write (``.npz`` is added when missing), atomically.
+    data : str or tuple, default="digits"
+        As in :func:`run_study`; its training split is scored.
+    net : None, skorch net or callable, default=None
+        As in :func:`run_study`.
     data_root : str, Path or None, default=None
-        CIFAR's local folder.
+        The folder a registered dataset is read from (CIFAR).
     seed : int, default=0
-        Seeds the proxy's training.
+        The study seed whose proxy this is.
     verbose : int, default=0
         1 shows a progress bar over epochs.
     **recipe_overrides
@@ -56,56 +49,42 @@ def save_scores(out, *, dataset="digits", data_root=None, seed=0, verbose=0,
 
     See Also
     --------
-    load_scores : Read the file back, checked against the data.
+    load_scores : Read the arrays back, checked against the data.
 
     Examples
     --------
     >>> import tempfile
+    >>> from sk_easycore.experiments import load_dataset
     >>> path = save_scores(f"{tempfile.mkdtemp()}/digits", proxy_epochs=1)
     >>> X, y, _, _ = load_dataset("digits")
     >>> scores = load_scores(path, X, y)
-    >>> path.suffix, sorted(scores), scores["aign"].shape
-    ('.npz', ['aign', 'el2n_final', 'forgetting', 'grand_final', 'loss'], (1347,))
+    >>> path.suffix, scores["aign"].shape, scores["embeddings"].shape
+    ('.npz', (1347,), (1347, 128))
     """
-    recipe = recipe_for(dataset).replace(**recipe_overrides)
-    X, y, _, _ = load_dataset(dataset, data_root)
-    net = make_net(recipe, X, len(np.unique(y)), epochs=recipe.proxy_epochs)
-    proxy = TrainingDynamics(net, keep_outputs=False, random_state=seed, verbose=verbose)
-    proxy.fit(X, y)
-    arrays = {name: getattr(proxy, attr) for name, attr in SAVED_SCORES.items()
-              if getattr(proxy, attr, None) is not None}
-    settings = {"dataset": dataset, "seed": seed, "model": recipe.model,
-                "proxy_epochs": recipe.proxy_epochs, "data_hash": joblib.hash((X, y))}
-    path = Path(out)
-    if path.suffix != ".npz":
-        path = path.with_suffix(".npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, y=y, settings=np.array(json.dumps(settings)), **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    config, _, data = prepare_study(data, net=net, data_root=data_root, **recipe_overrides)
+    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
+    proxy = seeded_clone(TrainingDynamics(proxy_net, verbose=verbose), int(seed))
+    proxy.fit(data.X_train, data.y_train)
+    settings = {"data": config.data, "seed": int(seed), "net": config.net,
+                "model": config.recipe.model, "proxy_epochs": config.recipe.proxy_epochs}
+    return save_dynamics(proxy, out, data.X_train, data.y_train, settings=settings)
 
 
 def load_scores(path, X, y):
-    """The score arrays of a file written by :func:`save_scores`, checked against ``(X, y)``.
+    """The per-sample arrays of a scores file, checked against the training data ``(X, y)``.
 
     Parameters
     ----------
     path : str or Path
-        The ``.npz`` file.
-    X, y : array-like
-        The training rows the scores must describe (compared by hash).
+        A file of :func:`save_scores` (or :func:`~sk_easycore.scoring.save_dynamics`).
+    X, y : array-like or Dataset, and labels
+        The training rows the scores must describe (compared by fingerprint).
 
     Returns
     -------
     scores : dict of {str: ndarray}
-        ``aign``, ``forgetting``, ``loss``, ``el2n_final`` and ``grand_final``
-        (those the proxy computed), one value per row.
+        ``aign``, ``loss``, ``el2n_final``, ``grand_final``, ``forgetting``,
+        ``learned``, ``probas``, ``embeddings`` (those the proxy computed).
 
     Raises
     ------
@@ -115,6 +94,7 @@ def load_scores(path, X, y):
     Examples
     --------
     >>> import tempfile
+    >>> from sk_easycore.experiments import load_dataset
     >>> X, y, X_test, y_test = load_dataset("digits")
     >>> path = save_scores(f"{tempfile.mkdtemp()}/digits.npz", proxy_epochs=1)
     >>> load_scores(path, X, y)["forgetting"].shape
@@ -124,11 +104,6 @@ def load_scores(path, X, y):
     ...
     ValueError: ... holds scores of other training data ...
     """
-    with np.load(path, allow_pickle=False) as data:
-        settings = json.loads(str(data["settings"]))
-        if settings["data_hash"] != joblib.hash((X, y)):
-            raise ValueError(
-                f"{path} holds scores of other training data (computed for dataset "
-                f"{settings['dataset']!r}); recompute them with `sk-easycore score` on this "
-                "dataset.")
-        return {name: data[name] for name in SAVED_SCORES if name in data.files}
+    proxy = PrecomputedDynamics(path).fit(X, y)
+    return {name: getattr(proxy, attr) for name, attr in FILE_ARRAYS.items()
+            if attr != "classes_" and getattr(proxy, attr, None) is not None}

@@ -1,211 +1,254 @@
-"""run_study: every (method, fraction, regime, seed) cell, resumable, serial or parallel."""
+"""run_study: every (method, fraction, regime, seed) cell, resumable, serial or parallel.
+
+A study runs in two phases. Here, in the calling process: the data is loaded, every
+seed's proxy is trained once (cached in ``<out>/proxies/``) and every pending cell's
+coreset is selected from it. Then the cells, each a :class:`CellTask` carrying its
+coreset, data source and network, train and attack their models, here or in worker
+processes or on a Dask cluster. Cells whose coresets are identical (the class-matched
+control under class-balanced selection draws exactly ``random``'s rows) are trained
+once and recorded for each, marked ``same_coreset_as``.
+"""
 
 import dataclasses
+import hashlib
 import logging
 import os
 import time
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
+import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from ._cells import FULL, Cell, run_cell
-from ._methods import MATCHED_CONTROL, check_methods, prepare_proxies
-from ._recipes import load_dataset, recipe_for
-from ._scores import load_scores
-from ._store import StudyStore, atomic_write_text
-from ._summary import differences_csv, summary_csv, summary_markdown
+from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, differences_csv,
+                       summary_csv, summary_markdown)
+from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
+from ._cells import Cell, CellTask, run_cell, study_net
+from ._config import Recipe, StudyConfig
+from ._data import default_recipe, resolve_data
+from ._methods import build_selector
 
-__all__ = ["StudyResult", "run_study", "study_config", "write_report"]
+__all__ = ["run_study", "study_config", "write_report"]
 
 logger = logging.getLogger("sk_easycore.experiments")
 
-REGIMES = ("standard", "trades", "pgd")
-BUDGETS = ("epochs", "steps")
+_RECIPE_FIELDS = {f.name for f in dataclasses.fields(Recipe)}
+_NET_FIELDS = ("model", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
+               "scheduler", "standardize")
 
 
-def study_config(dataset="digits", methods=("easycore", "random"), fractions=(0.1, 0.3, 0.5),
-                 regimes=("standard",), attacks=("fgsm", "pgd"), eps=None, seeds=3,
-                 budget="epochs", scoring_runs=1, class_balanced=True, data_root=None,
-                 scores=None, **recipe_overrides):
-    """The full, validated, JSON-serialisable configuration of a study.
+def describe_net(net):
+    """How a study records its network: ``"recipe"``, or the user's net with a parameter hash.
 
-    EasyCore's class-matched random control is added whenever ``easycore`` is a
-    method; the full-data model is always a row and is not listed.
+    Examples
+    --------
+    >>> describe_net(None)
+    'recipe'
+    """
+    import joblib
+    from skorch import NeuralNet
 
-    Parameters
-    ----------
-    dataset : str, default="digits"
-        A key of ``DATASETS``.
-    methods : sequence of str, default=("easycore", "random")
-        Coreset methods, names of ``METHOD_NAMES``.
-    fractions : sequence of float, default=(0.1, 0.3, 0.5)
-        Coreset fractions, each in (0, 1).
-    regimes : sequence of {"standard", "trades", "pgd"}, default=("standard",)
-        How target models are trained.
-    attacks : sequence of {"fgsm", "pgd", "autoattack"}, default=("fgsm", "pgd")
-        The attacks every model faces.
-    eps : sequence of float or None, default=None
-        Evaluation budgets (L-inf, input units); None uses the recipe's.
-    seeds : int or sequence of int, default=3
-        A count (seeds ``0 .. seeds - 1``) or the seeds.
-    budget : {"epochs", "steps"}, default="epochs"
-        Coreset models train the recipe's epochs, or as many optimizer steps
-        as the full-data model.
-    scoring_runs : int, default=1
-        Proxies GraNd and EL2N average over.
-    class_balanced : bool, default=True
-        Select within every class.
-    data_root : str, Path or None, default=None
-        CIFAR's local folder.
-    scores : str, Path or None, default=None
-        A file of :func:`save_scores` to take AIGN and forgetting from.
-    **recipe_overrides
-        :class:`Recipe` fields (``epochs``, ``lr``, ``batch_size``,
-        ``proxy_epochs``, ...) overriding the dataset's recipe.
+    if net is None:
+        return "recipe"
+    if isinstance(net, NeuralNet):
+        module = net.module if isinstance(net.module, type) else type(net.module)
+        params = net.get_params(deep=False)
+        try:
+            digest = joblib.hash(params)
+        except Exception:  # noqa: BLE001 -- unpicklable parameters: hash their text
+            digest = hashlib.md5(repr(sorted(params.items())).encode()).hexdigest()
+        return f"{type(net).__name__}({getattr(module, '__qualname__', module)}) {digest[:12]}"
+    if callable(net):
+        return f"factory {getattr(net, '__module__', '?')}:{getattr(net, '__qualname__', net)}"
+    raise TypeError("net must be None, a skorch NeuralNetClassifier or a callable "
+                    f"(n_classes, X_example) -> net; got {type(net).__name__}.")
+
+
+def _net_epochs(net, data):
+    from skorch import NeuralNet
+
+    built = net if isinstance(net, NeuralNet) else net(data.n_classes, data.example())
+    return int(built.max_epochs)
+
+
+def prepare_study(data="digits", *, net=None, data_root=None, **params):
+    """Resolve and load the data, choose the recipe, check every setting.
+
+    Returns ``(config, source, loaded_data)``; see :func:`run_study` for the
+    parameters.
+    """
+    source = resolve_data(data, data_root)
+    loaded = source.load()
+    recipe_overrides = {k: params.pop(k) for k in list(params) if k in _RECIPE_FIELDS}
+    recipe = source.recipe if source.recipe is not None else default_recipe(loaded)
+    if net is not None:
+        epochs = _net_epochs(net, loaded)
+        recipe = dataclasses.replace(recipe, **{k: None for k in _NET_FIELDS if k != "standardize"},
+                                     standardize=False, epochs=epochs, proxy_epochs=epochs)
+    unknown = set(recipe_overrides) - _RECIPE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}.")
+    if net is not None:
+        ignored = sorted(k for k, v in recipe_overrides.items()
+                         if k in _NET_FIELDS and v is not None)
+        if ignored:
+            raise ValueError(f"{ignored} belong to the recipe's own model; with net= your "
+                             "network's own settings are used: set them on it.")
+    recipe = recipe.replace(**recipe_overrides)
+    config = StudyConfig.create(source.name, loaded.fingerprint(), recipe,
+                                net=describe_net(net), data_root=source.data_root, **params)
+    return config, source, loaded
+
+
+def study_config(data="digits", *, net=None, data_root=None, **params):
+    """The checked configuration a study with these settings would have (nothing is trained).
+
+    See :func:`run_study` for the parameters.
 
     Returns
     -------
-    config : dict
-        The settings as stored in the study folder's ``study.json``.
+    config : StudyConfig
 
     Examples
     --------
     >>> config = study_config(methods=("easycore", "random"), seeds=2, epochs=5)
-    >>> config["methods"], config["seeds"], config["recipe"]["epochs"]
-    (['easycore', 'random', 'matched_random'], [0, 1], 5)
+    >>> config.methods, config.seeds, config.recipe.epochs
+    (('easycore', 'random', 'matched_random'), (0, 1), 5)
     """
-    recipe = recipe_for(dataset).replace(eps=eps, **recipe_overrides)
-    methods = check_methods(methods)
-    if "easycore" in methods and MATCHED_CONTROL not in methods:
-        methods.append(MATCHED_CONTROL)
-    for name, values, allowed in (("regimes", regimes, REGIMES),
-                                  ("attacks", attacks, ("fgsm", "pgd", "autoattack"))):
-        bad = [v for v in values if v not in allowed]
-        if bad or not values:
-            raise ValueError(f"{name} must be a non-empty subset of {allowed}; got {list(values)}.")
-    if budget not in BUDGETS:
-        raise ValueError(f"budget must be one of {BUDGETS}; got {budget!r}.")
-    fractions = [float(f) for f in fractions]
-    if not fractions or any(not 0 < f < 1 for f in fractions):
-        raise ValueError(f"fractions must lie in (0, 1) (the full data is always a row of "
-                         f"the table); got {fractions}.")
-    seeds = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if not seeds or int(scoring_runs) < 1:
-        raise ValueError("seeds and scoring_runs must be at least 1.")
-    if any(e <= 0 for e in recipe.eps):
-        raise ValueError(f"eps must be positive; got {list(recipe.eps)}.")
-    return {
-        "dataset": dataset, "data_root": None if data_root is None else os.fspath(data_root),
-        "methods": methods, "fractions": fractions, "regimes": list(regimes),
-        "attacks": list(attacks), "seeds": seeds, "budget": budget,
-        "scoring_runs": int(scoring_runs), "class_balanced": bool(class_balanced),
-        "scores": None if scores is None else os.fspath(scores),
-        "recipe": {**dataclasses.asdict(recipe), "eps": list(recipe.eps)},
-    }
+    return prepare_study(data, net=net, data_root=data_root, **params)[0]
 
 
 def study_cells(config):
     """Every cell of a study, full-data rows included, seed-major order."""
     cells = []
-    for seed in config["seeds"]:
-        for regime in config["regimes"]:
+    for seed in config.seeds:
+        for regime in config.regimes:
             cells.append(Cell(FULL, 1.0, regime, seed))
-            cells += [Cell(m, f, regime, seed) for m in config["methods"]
-                      for f in config["fractions"]]
+            cells += [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
     return cells
 
 
-class StudyResult:
-    """The records of a study folder and their summary.
+def make_proxy(config, net, data):
+    """The study's proxy: a TrainingDynamics of the recipe's (or the user's) network.
 
-    Made by :func:`run_study` and :func:`write_report`; ``print(result)`` gives
-    the summary tables.
-
-    Parameters
-    ----------
-    out : Path
-        The study folder.
-    records : list of dict
-        One per finished cell.
-
-    Attributes
-    ----------
-    records : list of dict
-        One per finished cell.
-    out : Path
-        The study folder.
-
-    Examples
-    --------
-    >>> result = StudyResult("results/toy", [
-    ...     {"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
-    ...      "metrics": {"clean": 0.9}}])
-    >>> print(result.markdown().splitlines()[4])
-    | standard | random | 0.3 | 90.0 +- n/a (1) |
+    Averaged over ``scoring_runs`` seeds when more than one, or read from the
+    scores file when ``config.scores`` is set; every method reads it.
     """
+    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
+    if config.scores is not None:
+        return PrecomputedDynamics(config.scores, net=proxy_net)
+    proxy = TrainingDynamics(proxy_net)
+    if config.scoring_runs > 1:
+        proxy = AveragedDynamics(proxy, n_runs=config.scoring_runs)
+    return proxy
 
-    def __init__(self, out, records):
-        self.out, self.records = out, records
 
-    def markdown(self):
-        """The summary table as Markdown."""
-        return summary_markdown(self.records)
-
-    def __str__(self):
-        return self.markdown()
+def _coreset_key(regime, seed, indices):
+    return (regime, seed, hashlib.sha1(np.ascontiguousarray(indices, np.int64)).hexdigest())
 
 
 @contextmanager
 def _log_to(path):
+    """Log the package at INFO into ``path``; elsewhere only what the caller's logging shows.
+
+    Records go to the study log; they reach the caller's handlers only at or
+    above the root logger's level (WARNING by default), as if this package's
+    logger had no level of its own, so INFO lines never cut through a progress
+    bar unless the caller asked for them.
+    """
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    root = logging.getLogger("sk_easycore")
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(min(previous or logging.INFO, logging.INFO))
+    package = logging.getLogger("sk_easycore")
+    forward = _Forward()
+    saved = (package.level, package.propagate)
+    package.addHandler(handler)
+    package.addHandler(forward)
+    package.setLevel(min(package.level or logging.INFO, logging.INFO))
+    package.propagate = False
     try:
         yield
     finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
+        package.removeHandler(handler)
+        package.removeHandler(forward)
+        package.setLevel(saved[0])
+        package.propagate = saved[1]
         handler.close()
 
 
-def _run_one(config, cell, proxy_memory, threads):
-    if threads is not None:  # a worker process: share the cores among the workers
-        import torch
+class _Forward(logging.Handler):
+    """Hand records on to the root logger's handlers when the root logger's level lets them."""
 
-        torch.set_num_threads(threads)
-    start = time.perf_counter()
-    record = run_cell(config, cell, proxy_memory)
-    record["timings"]["total_s"] = time.perf_counter() - start
-    return record
+    def emit(self, record):
+        root = logging.getLogger()
+        if record.levelno >= root.getEffectiveLevel():
+            root.handle(record)
 
 
-def run_study(out, *, n_jobs=1, dask_scheduler=None, verbose=1, **config_params):
+def _select_coresets(config, pending, net, data, memory, verbose):
+    """Select every pending cell's coreset here, from the seed's shared proxy."""
+    proxy = make_proxy(config, net, data)
+    jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
+    order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
+    selections = {}
+    for method, fraction, seed in tqdm(order, desc="coresets", disable=not verbose):
+        selector = build_selector(method, proxy=proxy, fraction=fraction,
+                                  class_balanced=config.class_balanced, memory=memory,
+                                  random_state=seed)
+        start = time.perf_counter()
+        selector.fit(data.X_train, data.y_train)
+        selections[(method, fraction, seed)] = (selector.sample_indices_,
+                                                time.perf_counter() - start)
+        logger.info("selected %s f=%g seed %d: %d rows", method, fraction, seed,
+                    len(selector.sample_indices_))
+    return selections
+
+
+def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_scheduler=None,
+              verbose=1, **params):
     """Run (or resume) a study and write its report; return a :class:`StudyResult`.
 
     Parameters
     ----------
     out : str or Path
-        The study folder. Finished cells found there are skipped; a folder holding
-        a different configuration is refused.
+        The study folder. Finished cells found there are skipped; a folder
+        holding another configuration, other data or another network is
+        refused, naming what differs.
+    data : str or tuple, default="digits"
+        A registered dataset (:func:`~sk_easycore.experiments.registered_datasets`;
+        add yours with :func:`~sk_easycore.experiments.register_dataset`),
+        ``"FILE.npz"`` (arrays ``X_train``, ``y_train``, ``X_test``,
+        ``y_test``), ``"imagefolder:ROOT"`` (``ROOT/train`` and ``ROOT/test``),
+        the arrays ``(X_train, y_train, X_test, y_test)``, or two map-style
+        torch Datasets ``(train, test)`` of ``(x, label)`` items (never loaded
+        whole). Arrays become float32; labels are encoded ``0 .. n_classes - 1``.
+    net : None, skorch.NeuralNetClassifier or callable, default=None
+        The network of every proxy and target model: None takes the recipe's
+        model; a net is cloned per cell; a callable is called
+        ``net(n_classes, X_example)`` (``X_example``: the first 64 training
+        inputs) and returns one. Its module, optimizer, learning rate and
+        batch size are used as given; the recipe still sets the epochs
+        (default: the net's ``max_epochs``), the attacks and the budgets; every
+        net is trained without a validation split. The same seed gives every
+        method's model the same initialisation.
+    data_root : str or Path or None, default=None
+        The folder a registered dataset is read from (CIFAR).
     n_jobs : int, default=1
         Cells run in this many processes on this machine (torch threads per
-        process: the machine's cores divided by ``n_jobs``; more threads than
-        cores make OpenMP threads spin against each other and slow torch down
-        many times over).
+        process: the machine's cores divided by ``n_jobs``).
     dask_scheduler : str or None, default=None
         Address of a running Dask distributed scheduler: cells are sent to its
-        workers through joblib's Dask backend (needs the ``distributed`` package),
-        one torch thread per cell, as many cells at once as the workers have
-        threads. Proxies are trained here first and read by the workers from the
-        study folder, which must therefore be on a filesystem they share.
+        workers (needs ``distributed``), one torch thread per cell. Coresets are
+        selected here first, so the workers need only the data (sent with every
+        cell, or read by the registered loader on the worker).
     verbose : int, default=1
-        0: silent; 1: a progress bar over cells.
-    **config_params
-        The study's settings, see :func:`study_config`.
+        0: silent; 1: progress bars over the coresets and the cells.
+    **params
+        The study's settings (:meth:`StudyConfig.create`): ``methods``,
+        ``fractions``, ``regimes``, ``attacks``, ``seeds`` (a count or a list),
+        ``budget``, ``scoring_runs``, ``class_balanced``, ``scores``; and any
+        :class:`Recipe` field overriding the data's recipe (``epochs``, ``eps``,
+        ``proxy_epochs``, ``lr``, ...).
 
     Returns
     -------
@@ -214,7 +257,7 @@ def run_study(out, *, n_jobs=1, dask_scheduler=None, verbose=1, **config_params)
 
     See Also
     --------
-    study_config : The settings.
+    study_config : The settings, checked.
     write_report : The summary files and figures, written at the end of every run.
 
     Examples
@@ -222,42 +265,80 @@ def run_study(out, *, n_jobs=1, dask_scheduler=None, verbose=1, **config_params)
     A tiny study: random 30% coresets against the full data, one seed, one epoch.
 
     >>> import tempfile
-    >>> result = run_study(tempfile.mkdtemp(), verbose=0, methods=["random"], fractions=[0.3],
-    ...                    attacks=["fgsm"], eps=[0.1], seeds=1, epochs=1)
-    >>> sorted((r["method"], r["fraction"]) for r in result.records)
+    >>> result = run_study(tempfile.mkdtemp(), "digits", verbose=0, methods=["random"],
+    ...                    fractions=[0.3], attacks=["fgsm"], eps=[0.1], seeds=1, epochs=1)
+    >>> sorted((r.method, r.fraction) for r in result.records)
     [('full', 1.0), ('random', 0.3)]
     >>> sorted(p.name for p in result.out.glob("*.png"))
     ['robustness_standard_fgsm.png', 'summary.png']
     """
-    config = study_config(**config_params)
+    out = Path(out).expanduser().resolve()  # workers may run in another folder
+    config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
     store = StudyStore(out)
-    store.open(config)
+    store.open(config.to_dict())
     cells = study_cells(config)
-    done = store.finished_keys()
-    pending = [c for c in cells if c.key not in done]
+    finished = {r.key: r for r in store.load_cells()}
+    pending = [c for c in cells if c.key not in finished]
     with _log_to(store.log_path):
         logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
                     len(cells) - len(pending), len(pending))
         if pending:
-            data = load_dataset(config["dataset"], config["data_root"])
-            scores_file = None if config["scores"] is None else load_scores(
-                config["scores"], data[0], data[1])
-            # Proxies first, once per seed: the cells then read them from the disk cache.
-            prepare_proxies(config, data, os.fspath(store.proxies), scores_file, verbose)
-            _run_pending(config, pending, store, n_jobs, dask_scheduler, verbose)
+            selections = _select_coresets(config, pending, net, loaded, os.fspath(store.proxies),
+                                          verbose)
+            tasks, copies = _plan(config, pending, finished, selections, source, net)
+            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
         result = write_report(out)
     return result
 
 
-def _run_pending(config, pending, store, n_jobs, dask_scheduler, verbose):
+def _plan(config, pending, finished, selections, source, net):
+    """One task per distinct coreset; the cells repeating one become copies of its record."""
+    known = {}
+    for record in finished.values():
+        if record.sample_indices is not None and record.same_coreset_as is None:
+            known[_coreset_key(record.regime, record.seed, record.sample_indices)] = record.key
+    tasks, copies = [], {}
+    for cell in pending:
+        if cell.method == FULL:
+            tasks.append(CellTask(config, cell, None, source, net))
+            continue
+        indices, select_s = selections[(cell.method, cell.fraction, cell.seed)]
+        key = _coreset_key(cell.regime, cell.seed, indices)
+        if key in known:
+            copies.setdefault(known[key], []).append((cell, select_s))
+            continue
+        known[key] = cell.key
+        tasks.append(CellTask(config, cell, indices, source, net, select_s))
+    return tasks, copies
+
+
+def _copy_record(record, cell, select_s):
+    timings = {**record.timings, "select_s": float(select_s)}
+    return dataclasses.replace(record, method=cell.method, fraction=cell.fraction, key=cell.key,
+                               same_coreset_as=record.key, timings=timings)
+
+
+def _run_one(task, threads):
+    if threads is not None:  # a worker process: share the cores among the workers
+        import torch
+
+        torch.set_num_threads(threads)
+    return run_cell(task)
+
+
+def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
+    for source_key in [k for k in copies if k in store.finished_keys()]:
+        source = next(r for r in store.load_cells() if r.key == source_key)
+        for cell, select_s in copies.pop(source_key):
+            store.save_cell(_copy_record(source, cell, select_s))
     threads = None  # serial: leave the caller's torch threads alone
     if dask_scheduler is not None:
         threads = 1  # a Dask worker runs one cell per worker thread
     elif n_jobs != 1:
         n_workers = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
         threads = max(1, (os.cpu_count() or 1) // n_workers)
-    proxy_memory = os.fspath(store.proxies)
-    bar = tqdm(total=len(pending), desc="cells", unit="cell", disable=not verbose)
+    n_cells = len(tasks) + sum(len(c) for c in copies.values())
+    bar = tqdm(total=n_cells, desc="cells", unit="cell", disable=not verbose)
     with ExitStack() as stack:
         if dask_scheduler is not None:
             from distributed import Client
@@ -265,13 +346,17 @@ def _run_pending(config, pending, store, n_jobs, dask_scheduler, verbose):
             stack.enter_context(Client(dask_scheduler))
             stack.enter_context(parallel_config(backend="dask"))
             n_jobs = -1
-        tasks = (delayed(_run_one)(config, cell, proxy_memory, threads) for cell in pending)
-        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_run_one)(task, threads) for task in tasks)
         for record in results:
-            store.save_cell(record["key"], record)
-            bar.set_postfix_str(record["key"])
+            store.save_cell(record)
+            bar.set_postfix_str(record.key)
             bar.update(1)
-            logger.info("finished %s in %.1f s", record["key"], record["timings"]["total_s"])
+            logger.info("finished %s in %.1f s", record.key, record.timings["total_s"])
+            for cell, select_s in copies.pop(record.key, []):
+                store.save_cell(_copy_record(record, cell, select_s))
+                bar.update(1)
+                logger.info("%s: the same coreset as %s, trained once", cell.key, record.key)
     bar.close()
 
 
@@ -296,12 +381,12 @@ def write_report(out):
     Examples
     --------
     >>> import tempfile
-    >>> from sk_easycore.experiments._store import StudyStore
+    >>> from sk_easycore.results import StudyStore
     >>> store = StudyStore(tempfile.mkdtemp())
-    >>> store.open({"dataset": "digits"})
+    >>> store.open({"data": "digits"})
     >>> for method, fraction, clean in [("random", 0.3, 0.9), ("full", 1.0, 0.97)]:
-    ...     store.save_cell(f"{method}", {"regime": "standard", "method": method, "seed": 0,
-    ...                     "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
+    ...     store.save_cell({"regime": "standard", "method": method, "seed": 0,
+    ...                      "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
     >>> result = write_report(store.root)
     >>> sorted(p.name for p in store.root.glob("*.*"))  # doctest: +NORMALIZE_WHITESPACE
     ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',

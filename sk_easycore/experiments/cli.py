@@ -1,6 +1,11 @@
-"""The ``sk-easycore`` command: run a study, compute scores once, print a study's report."""
+"""The ``sk-easycore`` command: run a study, compute scores once, print a study's report.
+
+Arguments are parsed before anything heavy is imported: ``--help`` never imports torch,
+scikit-learn or ART.
+"""
 
 import argparse
+import importlib
 import logging
 import sys
 
@@ -10,142 +15,239 @@ DESCRIPTION = """\
 Compare coreset selection methods by the robustness of the models trained on their coresets.
 
   sk-easycore study   run (or resume) a study: every method x fraction x regime x seed
-  sk-easycore score   compute AIGN and the other training-dynamics scores once, save them
-  sk-easycore report  print a study's summary again and write it as Markdown and CSV
+  sk-easycore score   train a study's scoring proxy once and save its scores to an .npz
+  sk-easycore report  print a study's summary again and write it as Markdown, CSV and figures
 
 Run `sk-easycore <command> --help` for the options of each command.
 """
 
 STUDY_EPILOG = """\
 examples:
-  sk-easycore study --dataset digits --methods easycore,random,el2n --fractions 0.1,0.3 \\
+  sk-easycore study --data digits --methods easycore,random,el2n --fractions 0.1,0.3 \\
       --seeds 3 --out results/digits
-  sk-easycore study --dataset synthetic2d --methods easycore,random,moderate --seeds 2 \\
-      --out results/synthetic2d
-  sk-easycore study --dataset cifar10 --data-root ~/data --regimes standard,trades \\
+  sk-easycore study --data mydata.npz --model mymodule:make_net --out results/mine
+  sk-easycore study --data imagefolder:~/images --epochs 20 --out results/images
+  sk-easycore study --data cifar10 --data-root ~/data --regimes standard,trades \\
       --out results/cifar10          # the paper's recipe: 300 epochs of ResNet-18 (GPU)
 
 Every cell (method, fraction, regime, seed) is written to <out>/cells/ as soon as it is done;
 running the same command again skips finished cells. A folder holding a different
-configuration is refused. When easycore is among the methods, its class-matched random
-control (matched_random) is added, and the full-data model is always a row.
+configuration, other data or another network is refused. When easycore is among the
+methods, its class-matched random control (matched_random) is added, and the full-data
+model is always a row. Logs go to <out>/study.log; the terminal shows progress bars,
+warnings and errors (--quiet: errors only).
 """
 
 
 def _floats(text):
-    return [float(v) for v in text.split(",") if v.strip()]
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
 
 
 def _names(text):
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+def _seeds(text):
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a count or comma-separated seeds, got {text!r}")
+    if len(values) == 1 and "," not in text:
+        return values[0]  # a count
+    return values
+
+
+def _recipe_table():
+    from ._data import _REGISTRY
+
+    lines = ["per-dataset defaults (override with the options above):",
+             f"  {'data':<12} {'model':<13} {'epochs':>6} {'proxy':>5} {'batch':>5} "
+             f"{'lr':>6}  eval eps"]
+    for name, (_, recipe) in sorted(_REGISTRY.items()):
+        if recipe is None:
+            lines.append(f"  {name:<12} chosen from the data (see docs/study.md)")
+            continue
+        eps = ",".join(f"{e:.3g}" for e in recipe.eps)
+        lines.append(f"  {name:<12} {recipe.model:<13} {recipe.epochs:>6} {recipe.proxy_epochs:>5} "
+                     f"{recipe.batch_size:>5} {recipe.lr:>6g}  {eps}")
+    lines.append("  other data   small_cnn (images) or small_mlp (tables), 30 epochs, proxy 20, "
+                 "eps by the data's scale")
+    return "\n".join(lines)
+
+
 def _add_data_args(parser):
-    parser.add_argument("--dataset", default="digits",
-                        choices=["digits", "synthetic2d", "cifar10", "cifar100"],
-                        help="the data (default: digits, embedded; CIFAR needs --data-root)")
-    parser.add_argument("--data-root", help="folder holding the CIFAR python version "
-                        "(cifar-10-batches-py/ or cifar-100-python/); nothing is downloaded")
-    recipe = parser.add_argument_group("training recipe (defaults depend on --dataset)")
-    recipe.add_argument("--model", choices=["small_cnn", "residual_mlp", "resnet18"],
-                        help="architecture (default: small_cnn for digits, residual_mlp for "
-                        "synthetic2d, resnet18 for CIFAR)")
-    recipe.add_argument("--epochs", type=int, help="epochs of a full-data model")
-    recipe.add_argument("--proxy-epochs", type=int, help="epochs of the scoring proxy")
-    recipe.add_argument("--batch-size", type=int)
-    recipe.add_argument("--lr", type=float, help="learning rate")
-    recipe.add_argument("--weight-decay", type=float)
+    from ..models import MODELS
+    from ._data import registered_datasets
+
+    names = ", ".join(registered_datasets())
+    data = parser.add_argument_group("data and network")
+    data.add_argument("--data", metavar="DATA",
+                      help=f"a registered dataset ({names}; default: digits, embedded), an "
+                      "FILE.npz with X_train, y_train, X_test, y_test, or imagefolder:ROOT "
+                      "(ROOT/train and ROOT/test, one folder per class)")
+    data.add_argument("--dataset", metavar="NAME", help="the same as --data NAME")
+    data.add_argument("--data-root", metavar="FOLDER",
+                      help="folder a registered dataset is read from (CIFAR: the folder "
+                      "holding cifar-10-batches-py/ or cifar-100-python/); nothing is "
+                      "downloaded")
+    data.add_argument("--model", metavar="MODEL",
+                      help=f"the network: one of {', '.join(MODELS)}, or package.module:factory "
+                      "(a function (n_classes, X_example) -> skorch NeuralNetClassifier, or a "
+                      "net; importable from the current folder)")
+    recipe = parser.add_argument_group("training recipe (defaults depend on the data)")
+    recipe.add_argument("--epochs", type=int, metavar="N",
+                        help="epochs of every target model trained on the full data (coreset "
+                        "models: see --budget)")
+    recipe.add_argument("--proxy-epochs", type=int, metavar="N",
+                        help="epochs of the proxy that computes AIGN and the other scores")
+    recipe.add_argument("--batch-size", type=int, metavar="N", help="rows per training batch")
+    recipe.add_argument("--lr", type=float, help="learning rate of the optimizer")
+    recipe.add_argument("--weight-decay", type=float,
+                        help="weight decay of the optimizer (L2 penalty)")
 
 
-def _recipe_overrides(args):
-    return {"model": args.model, "epochs": args.epochs, "proxy_epochs": args.proxy_epochs,
-            "batch_size": args.batch_size, "lr": args.lr, "weight_decay": args.weight_decay}
+def _data_and_net(args):
+    data = args.data or args.dataset or "digits"
+    if args.data and args.dataset and args.data != args.dataset:
+        raise ValueError("give the data once: --data or --dataset, not both.")
+    net, overrides = None, {}
+    if args.model is not None:
+        from ..models import MODELS
+
+        if args.model in MODELS:
+            overrides["model"] = args.model
+        elif ":" in args.model:
+            net = _import_factory(args.model)
+        else:
+            raise ValueError(f"--model must be one of {', '.join(MODELS)} or "
+                             f"package.module:factory; got {args.model!r}.")
+    overrides.update({"epochs": args.epochs, "proxy_epochs": args.proxy_epochs,
+                      "batch_size": args.batch_size, "lr": args.lr,
+                      "weight_decay": args.weight_decay})
+    return data, net, {k: v for k, v in overrides.items() if v is not None}
+
+
+def _import_factory(spec):
+    module_name, _, attr = spec.partition(":")
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")  # a factory module in the current folder, as python -m finds it
+    try:
+        target = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"--model {spec}: cannot import {attr!r} from {module_name!r} "
+                         f"({exc}).") from None
+    return target
 
 
 def _parser():
-    from ._methods import METHOD_NAMES
-
     parser = argparse.ArgumentParser(
         prog="sk-easycore", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    from ._methods import METHODS
+
     study = sub.add_parser(
-        "study", help="run or resume a study", epilog=STUDY_EPILOG,
+        "study", help="run or resume a study", epilog=STUDY_EPILOG + "\n" + _recipe_table(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run (or resume) a comparison of coreset methods by robustness.")
     study.add_argument("--out", required=True, help="the study folder (created if missing)")
     _add_data_args(study)
     study.add_argument("--methods", type=_names, default=["easycore", "random"],
-                       help="comma-separated, from: " + ", ".join(METHOD_NAMES)
+                       help="comma-separated, from: " + ", ".join(METHODS)
                        + " (default: easycore,random)")
     study.add_argument("--fractions", type=_floats, default=[0.1, 0.3, 0.5],
                        help="coreset sizes as fractions in (0, 1) (default: 0.1,0.3,0.5)")
     study.add_argument("--regimes", type=_names, default=["standard"],
                        help="training regimes: standard, trades, pgd (default: standard)")
     study.add_argument("--attacks", type=_names, default=["fgsm", "pgd"],
-                       help="evaluation attacks: fgsm, pgd, autoattack (default: fgsm,pgd)")
+                       help="evaluation attacks: fgsm, pgd, autoattack (the standard suite), "
+                       "autoattack_art (ART's default suite) (default: fgsm,pgd)")
     study.add_argument("--eps", type=_floats,
                        help="L-inf budgets in input units, pixels in [0, 1] "
-                       "(default per dataset: digits 0.05,0.1,0.2; CIFAR 2/255,4/255,8/255)")
-    study.add_argument("--seeds", type=int, default=3, help="number of seeds (default: 3)")
+                       "(default: the data's recipe, see below)")
+    study.add_argument("--seeds", type=_seeds, default=3,
+                       help="a count (3: seeds 0,1,2) or comma-separated seeds (0,5,7) "
+                       "(default: 3)")
     study.add_argument("--budget", choices=["epochs", "steps"], default="epochs",
                        help="a coreset model trains as many epochs as the full-data model "
                        "(epochs, default) or as many optimizer steps (steps)")
     study.add_argument("--scoring-runs", type=int, default=1,
-                       help="average AIGN and the training-dynamics scores over this many "
-                       "scoring seeds (default: 1)")
+                       help="average the proxy's per-sample scores (AIGN, EL2N, GraNd, "
+                       "forgetting, loss) over this many seeds (default: 1)")
     study.add_argument("--global-selection", action="store_true",
                        help="rank all rows together instead of within each class")
-    study.add_argument("--scores", help="an .npz written by `sk-easycore score`: reuse its "
-                       "scores instead of training a scoring proxy for them")
+    study.add_argument("--scores", metavar="FILE",
+                       help="an .npz written by `sk-easycore score`: every method reads its "
+                       "proxy from it instead of training one")
     study.add_argument("--n-jobs", type=int, default=1,
-                       help="run cells in this many processes on this machine")
+                       help="run cells in this many processes on this machine (default: 1)")
     study.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="send cells to a running Dask distributed scheduler "
                        "(pip install 'sk-easycore[dask]')")
-    study.add_argument("--quiet", action="store_true", help="no progress bar")
+    study.add_argument("--quiet", action="store_true",
+                       help="print nothing but errors and the final table (no progress bars)")
 
     score = sub.add_parser(
-        "score", help="compute and save scores once",
-        description="Train the scoring proxy once on the training split and save AIGN, EL2N, "
-        "GraNd, forgetting and loss per sample to an .npz, to reuse with other models "
-        "(`sk-easycore study --scores FILE`).")
+        "score", help="compute and save scores once", epilog=_recipe_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a study's scoring proxy once on the training split and save its "
+        "per-sample scores (AIGN, EL2N, GraNd, forgetting, loss), outputs and weights to an "
+        ".npz, to reuse with `sk-easycore study --scores FILE`.")
     _add_data_args(score)
     score.add_argument("--out", required=True, help="the .npz file to write")
-    score.add_argument("--seed", type=int, default=0)
-    score.add_argument("--quiet", action="store_true")
+    score.add_argument("--seed", type=int, default=0,
+                       help="the study seed whose proxy is trained (default: 0); a study "
+                       "given the file selects what its seed-SEED proxy would select")
+    score.add_argument("--quiet", action="store_true", help="no progress bar")
 
     report = sub.add_parser("report", help="print and write a study's summary",
                             description="Print a study folder's summary table and write "
-                            "summary.md, summary.csv and its figures beside its cells.")
+                            "summary.md, summary.csv, differences.csv and its figures beside "
+                            "its cells.")
     report.add_argument("folder", help="a study folder (the --out of `sk-easycore study`)")
     return parser
+
+
+def _setup_logging(quiet):
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.ERROR if quiet else logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, handlers=[handler],
+                        force=True)
 
 
 def main(argv=None):
     """Entry point of ``sk-easycore``; returns the exit status."""
     args = _parser().parse_args(argv)
     quiet = getattr(args, "quiet", False)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    _setup_logging(quiet)
+    if quiet:
+        import warnings
+
+        warnings.simplefilter("ignore")
     try:
         if args.command == "study":
             from ._study import run_study
 
+            data, net, overrides = _data_and_net(args)
             result = run_study(
-                args.out, n_jobs=args.n_jobs, dask_scheduler=args.dask_scheduler,
-                verbose=0 if quiet else 1, dataset=args.dataset, methods=args.methods,
-                fractions=args.fractions, regimes=args.regimes, attacks=args.attacks,
-                eps=args.eps, seeds=args.seeds, budget=args.budget,
+                args.out, data, net=net, data_root=args.data_root, n_jobs=args.n_jobs,
+                dask_scheduler=args.dask_scheduler, verbose=0 if quiet else 1,
+                methods=args.methods, fractions=args.fractions, regimes=args.regimes,
+                attacks=args.attacks, eps=args.eps, seeds=args.seeds, budget=args.budget,
                 scoring_runs=args.scoring_runs, class_balanced=not args.global_selection,
-                data_root=args.data_root, scores=args.scores, **_recipe_overrides(args))
+                scores=args.scores, **overrides)
             print(result.markdown())
         elif args.command == "score":
             from ._scores import save_scores
 
-            path = save_scores(args.out, dataset=args.dataset, data_root=args.data_root,
-                               seed=args.seed, verbose=0 if quiet else 1,
-                               **_recipe_overrides(args))
+            data, net, overrides = _data_and_net(args)
+            path = save_scores(args.out, data, net=net, data_root=args.data_root,
+                               seed=args.seed, verbose=0 if quiet else 1, **overrides)
             print(f"wrote {path}")
         else:
             from ._study import write_report
@@ -157,7 +259,7 @@ def main(argv=None):
                 print(result.markdown())
                 print(f"wrote summary.md, summary.csv, differences.csv and the figures (.png) "
                       f"in {result.out}")
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"sk-easycore: error: {exc}", file=sys.stderr)
         return 2
     return 0

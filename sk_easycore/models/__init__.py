@@ -1,21 +1,23 @@
-"""Small torch models that output logits, with input normalization inside.
+"""Small torch models that output logits, with input normalization inside, and the net builder.
 
 Every model takes inputs in [0, 1] (pixel units), returns logits for
 :class:`torch.nn.CrossEntropyLoss`, offers ``embed(X)`` for penultimate
-features, and can be passed as a class to skorch's ``NeuralNetClassifier``.
+features, and can be passed as a class to skorch's ``NeuralNetClassifier``;
+:func:`make_default_net` builds the skorch net the library trains by default.
+Names are imported on first use.
 """
 
-from ._cnn import SmallCNN
-from ._layers import Normalize
-from ._mlp import ResidualMLP
-from ._resnet import CIFAR10_MEAN, CIFAR10_STD, CIFARResNet, cifar_resnet18
+from .._lazy import lazy_exports
 
-__all__ = [
-    "CIFAR10_MEAN",
-    "CIFAR10_STD",
-    "CIFARResNet",
-    "Normalize",
-    "ResidualMLP",
-    "SmallCNN",
-    "cifar_resnet18",
-]
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "CIFAR10_MEAN": "._resnet",
+    "CIFAR10_STD": "._resnet",
+    "CIFARResNet": "._resnet",
+    "MODELS": "._factory",
+    "Normalize": "._layers",
+    "ResidualMLP": "._mlp",
+    "SmallCNN": "._cnn",
+    "cifar_resnet18": "._resnet",
+    "lr_scheduler": "._factory",
+    "make_default_net": "._factory",
+})

@@ -4,10 +4,10 @@ import os
 
 import numpy as np
 
-__all__ = ["class_colors", "method_colors", "method_order", "new_axes", "scores_of", "split_metric",
-           "study_records"]
+from ..results import DISPLAY_ORDER, FULL, StudyStore, as_record, method_order
 
-FULL = "full"  # the study's full-data row
+__all__ = ["FULL", "class_colors", "method_colors", "method_order", "new_axes", "scores_of",
+           "study_records"]
 
 
 def current_ax(ax):
@@ -50,9 +50,7 @@ def method_colors(methods):
     """A fixed colour per coreset method (EasyCore always blue, random always orange)."""
     from matplotlib import colormaps
 
-    from ..experiments import METHOD_NAMES
-
-    order = [*METHOD_NAMES, FULL]
+    order = [*DISPLAY_ORDER, FULL]
     palette = colormaps["tab20"].colors
     colors = {}
     for m in methods:
@@ -60,13 +58,6 @@ def method_colors(methods):
         # tab20 pairs dark and light shades: take the dark ones first
         colors[m] = palette[(2 * i) % 20 + (2 * i // 20) % 2]
     return colors
-
-
-def method_order(method):
-    """Sort key: the order of ``METHOD_NAMES`` (EasyCore, random, the control first)."""
-    from ..experiments import METHOD_NAMES
-
-    return (METHOD_NAMES.index(method) if method in METHOD_NAMES else len(METHOD_NAMES), method)
 
 
 def scores_of(scores):
@@ -78,23 +69,16 @@ def scores_of(scores):
     return scores
 
 
-def split_metric(metric):
-    """``"pgd@0.05"`` -> ``("pgd", 0.05)``; ``"clean"`` -> ``("clean", 0.0)``."""
-    attack, _, eps = metric.partition("@")
-    return attack, float(eps) if eps else 0.0
-
-
 def study_records(source):
-    """The cell records of a study folder, a ``StudyResult`` or a list of records."""
+    """The cell records (``CellRecord``) of a study folder, a ``StudyResult`` or a list."""
     if isinstance(source, (str, os.PathLike)):
-        from ..experiments._store import StudyStore
-
         store = StudyStore(source)
         store.load_config()  # a clear error for a folder that is not a study
         return store.load_cells()
-    records = getattr(source, "records", source)
-    records = list(records)
-    if records and not all(isinstance(r, dict) and "metrics" in r for r in records):
+    records = list(getattr(source, "records", source))
+    try:
+        return [as_record(r) for r in records]
+    except (TypeError, ValueError):
         raise TypeError("expected a study folder, a StudyResult or a list of cell records "
-                        "(dicts with 'method', 'fraction', 'regime', 'seed' and 'metrics').")
-    return records
+                        "(CellRecord, or dicts with 'method', 'fraction', 'regime', 'seed' and "
+                        "'metrics').") from None

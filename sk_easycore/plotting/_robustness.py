@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ._common import (FULL, current_ax, method_colors, method_order, split_metric,
-                      study_records)
+from ..results import summarize
+from ._common import FULL, current_ax, method_colors, method_order, study_records
 
 __all__ = ["plot_accuracy_vs_eps"]
 
@@ -16,7 +16,7 @@ def plot_accuracy_vs_eps(source, attack="pgd", *, regime=None, fraction=None, me
     report is one model: its curve for ``attack`` starts at (0, clean accuracy)
     and is drawn by :meth:`RobustnessReport.plot
     <sk_easycore.robustness.RobustnessReport.plot>`. From a study (its folder,
-    its :class:`~sk_easycore.experiments.StudyResult` or its cell records) every
+    its :class:`~sk_easycore.results.StudyResult` or its cell records) every
     method at the chosen ``regime`` and ``fraction`` is one curve: the mean over
     seeds, with the standard deviation over seeds as error bars, and the
     full-data model as a grey dashed reference. Never calls ``plt.show()``.
@@ -102,20 +102,18 @@ def pick(values, preferred, what):
 
 
 def default_regime(records):
-    regimes = {r["regime"] for r in records}
+    regimes = {r.regime for r in records}
     return "standard" if "standard" in regimes else sorted(regimes)[0]
 
 
 def curve_table(records, attack, regime):
     """``{(method, fraction): (eps, mean, std, n_seeds)}`` for one attack and regime."""
-    from ..experiments import summarize
-
-    rows = [r for r in summarize([c for c in records if c["regime"] == regime])
-            if split_metric(r["metric"])[0] in ("clean", attack)]
+    rows = [r for r in summarize([c for c in records if c.regime == regime])
+            if r["metric"].attack in ("clean", attack)]
     curves = {}
     for r in rows:
         curves.setdefault((r["method"], r["fraction"]), []).append(
-            (split_metric(r["metric"])[1], r["mean"], r["std"], r["n_seeds"]))
+            (r["metric"].eps, r["mean"], r["std"], r["n_seeds"]))
     return {key: tuple(np.array(col) for col in zip(*sorted(points)))
             for key, points in curves.items() if len(points) > 1}
 
@@ -126,7 +124,7 @@ def _plot_study(records, attack, regime, fraction, methods, ax):
     if attack is None:
         raise ValueError("a study's curves need one attack, e.g. attack='pgd'.")
     regime = default_regime(records) if regime is None else pick(
-        [r["regime"] for r in records], regime, "regime")
+        [r.regime for r in records], regime, "regime")
     curves = curve_table(records, attack, regime)
     if not curves:
         raise ValueError(f"the study has no {attack!r} results in regime {regime!r}.")

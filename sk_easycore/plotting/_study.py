@@ -4,20 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import FULL, method_colors, method_order, new_axes, split_metric, study_records
+from ..results import Metric, atomic_write, summarize
+from ._common import FULL, method_colors, method_order, new_axes, study_records
 from ._robustness import plot_accuracy_vs_eps
 
 __all__ = ["plot_study_summary", "save_study_figures"]
-
-
-def _metric_order(metric):
-    attack, eps = split_metric(metric)
-    return (attack != "clean", attack, eps)
-
-
-def _metric_title(metric):
-    attack, eps = split_metric(metric)
-    return "clean" if attack == "clean" else f"{attack.upper()} eps={eps:g}"
 
 
 def _regime_order(regime):
@@ -37,10 +28,10 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     Parameters
     ----------
     source : str, Path, StudyResult or list of dict
-        A study folder, its :class:`~sk_easycore.experiments.StudyResult` or
+        A study folder, its :class:`~sk_easycore.results.StudyResult` or
         its cell records.
-    metrics : sequence of str or None, default=None
-        Metric names as in the records (``"clean"``, ``"pgd@0.1"``, ...); None
+    metrics : sequence of str or Metric, or None, default=None
+        Metrics (``"clean"``, ``"pgd@0.1"`` or ``Metric("pgd", 0.1)``); None
         takes every metric, clean first.
     regimes : sequence of str or None, default=None
         Training regimes, one row each; None takes every regime, standard first.
@@ -61,7 +52,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     See Also
     --------
     plot_accuracy_vs_eps : One attack's curves over epsilon.
-    sk_easycore.experiments.summarize : The numbers drawn.
+    sk_easycore.results.summarize : The numbers drawn.
 
     Examples
     --------
@@ -79,14 +70,12 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     4
     >>> plt.close("all")
     """
-    from ..experiments import summarize
-
     records = study_records(source)
     if not records:
         raise ValueError("the study has no finished cells to plot.")
     rows = summarize(records)
-    metrics = sorted({r["metric"] for r in rows}, key=_metric_order) if metrics is None \
-        else list(metrics)
+    metrics = sorted({r["metric"] for r in rows}, key=Metric.sort_key) if metrics is None \
+        else [Metric.parse(m) for m in metrics]
     regimes = sorted({r["regime"] for r in rows}, key=_regime_order) if regimes is None \
         else list(regimes)
     table = {(r["regime"], r["method"], r["fraction"], r["metric"]): r for r in rows}
@@ -112,7 +101,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
                 ax.axhline(full["mean"], color="0.4", linestyle="--", label="full data")
             ax.set_xticks(x, [f"{f:g}" for f in fractions])
             ax.set_ylim(0, 1)
-            ax.set_title(f"{regime}: {_metric_title(metric)}")
+            ax.set_title(f"{regime}: {metric.title()}")
             ax.set_xlabel("coreset fraction")
             spec = ax.get_subplotspec()
             if spec is None or spec.is_first_col():
@@ -190,15 +179,15 @@ def save_study_figures(out, records=None, *, dpi=100):
     from matplotlib.figure import Figure
 
     out = Path(out)
-    records = study_records(out) if records is None else records
+    records = study_records(out if records is None else records)
     if not records:
         return []
-    rows = {(r["regime"], split_metric(m)[0]) for r in records for m in r["metrics"]}
+    rows = {(r.regime, m.attack) for r in records for m in r.metrics}
     regimes = sorted({regime for regime, _ in rows}, key=_regime_order)
-    n_metrics = len({m for r in records for m in r["metrics"]})
-    fractions = sorted({r["fraction"] for r in records if r["method"] != FULL})
-    dataset = records[0].get("config", {}).get("dataset", "study")
-    n_seeds = len({r["seed"] for r in records})
+    n_metrics = len({m for r in records for m in r.metrics})
+    fractions = sorted({r.fraction for r in records if r.method != FULL})
+    dataset = records[0].config.get("data", records[0].config.get("dataset", "study"))
+    n_seeds = len({r.seed for r in records})
     fig = Figure(layout="constrained")
     plot_study_summary(records, axes=_summary_axes(None, len(regimes), n_metrics, 4, fig))
     fig.suptitle(f"{dataset}: test accuracy of models trained on coresets, {n_seeds} seeds "
@@ -206,7 +195,7 @@ def save_study_figures(out, records=None, *, dpi=100):
     paths = [_save(fig, out / "summary.png", dpi)]
     for regime in regimes:
         for attack in sorted(a for r, a in rows if r == regime and a != "clean"):
-            n_curves = len({r["method"] for r in records if r["regime"] == regime})
+            n_curves = len({r.method for r in records if r.regime == regime})
             fig = Figure(figsize=(5.0 * len(fractions), 4.0 + 0.2 * -(-n_curves // 6)),
                          layout="constrained")
             fig.suptitle(f"{dataset}: {attack.upper()} accuracy against the attack budget")
@@ -221,7 +210,5 @@ def save_study_figures(out, records=None, *, dpi=100):
 
 
 def _save(fig, path, dpi):
-    from ..experiments._store import atomic_write
-
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi), binary=True)
     return path

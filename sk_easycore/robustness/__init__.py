@@ -8,6 +8,7 @@ Epsilons are always in the units of the ``X`` the estimator takes: pixels in
 
 from ._art import to_art_classifier
 from ._attacks import ATTACKS, adversarial_accuracy, generate_adversarial
+from ._deepfool import deepfool_distances
 from ._report import RobustnessReport, robustness_report
 from ._scorer import make_robust_scorer
 from ._training import AdversarialTrainingClassifier
@@ -17,6 +18,7 @@ __all__ = [
     "AdversarialTrainingClassifier",
     "RobustnessReport",
     "adversarial_accuracy",
+    "deepfool_distances",
     "generate_adversarial",
     "make_robust_scorer",
     "robustness_report",

@@ -7,7 +7,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from ._guards import art_quiet
 
@@ -82,24 +81,33 @@ def final_model(estimator):
 
 
 def _net_of(model):
-    """The fitted skorch net inside ``model`` (a skorch net or AdversarialTrainingClassifier)."""
-    from skorch import NeuralNetClassifier
+    """The fitted skorch net of ``model``: a skorch net itself, or a wrapper's ``net_``.
 
-    from ._training import AdversarialTrainingClassifier
+    A wrapper is any estimator that trains a skorch net and keeps it as ``net_``,
+    with its labels, in the order of the net's outputs, as ``classes_`` (as
+    :class:`AdversarialTrainingClassifier` does); no type check beyond that.
+    """
+    from skorch import NeuralNet
 
-    if isinstance(model, AdversarialTrainingClassifier):
-        check_is_fitted(model, "net_")
-        return model.net_
-    if isinstance(model, NeuralNetClassifier):
+    if isinstance(model, NeuralNet):
         if not model.__sklearn_is_fitted__():
             raise NotFittedError(
                 f"This {type(model).__name__} is not initialized yet; fit it before "
                 "converting it to an ART classifier."
             )
         return model
+    net = getattr(model, "net_", None)
+    if isinstance(net, NeuralNet):
+        return net
+    if "net" in getattr(model, "get_params", dict)():
+        raise NotFittedError(
+            f"This {type(model).__name__} is not fitted yet (it has no net_); fit it before "
+            "attacking it."
+        )
     raise TypeError(
-        "to_art_classifier needs a fitted skorch NeuralNetClassifier, an "
-        "AdversarialTrainingClassifier, or a Pipeline ending in one of them; got "
+        "to_art_classifier needs a fitted skorch NeuralNetClassifier, an estimator that keeps "
+        "its fitted skorch net as net_ and its labels as classes_ (such as "
+        "AdversarialTrainingClassifier), or a Pipeline ending in one of them; got "
         f"{type(model).__name__}."
     )
 

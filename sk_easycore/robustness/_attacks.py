@@ -17,10 +17,14 @@ import numpy as np
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
+from ..data import dataset_labels, eval_batches, input_shape, is_dataset
 from ._art import build_art_classifier, check_clip_values, is_real, label_indices
 from ._guards import art_quiet, seeded
 
 __all__ = ["ATTACKS", "adversarial_accuracy", "generate_adversarial"]
+
+# rows of a dataset attacked at once (memory holds one chunk and its adversarial copy)
+CHUNK = 4096
 
 logger = logging.getLogger(__name__)
 
@@ -201,16 +205,51 @@ def check_attack_data(X, y, clip_values, *, y_required=True):
     return X, y
 
 
-def prepare(estimator, X, y, clip_values, *, y_required=True):
+def prepare_classifier(estimator, shape, clip_values):
+    """``(classifier, final model, clip_values)`` for inputs of one-sample ``shape``."""
     clip_values = check_clip_values(clip_values)
-    X_checked = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True)
     with art_quiet(verbose=False):
         classifier, model, _ = build_art_classifier(
-            estimator, clip_values=clip_values, input_shape=X_checked.shape[1:]
+            estimator, clip_values=clip_values, input_shape=tuple(shape)
         )
+    return classifier, model, clip_values
+
+
+def prepare_chunk(classifier, model, X, y, clip_values, *, y_required=True):
+    """``X`` checked (float32, finite, inside ``clip_values``) and ``y`` as output indices."""
+    X_checked = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True)
     X, y = check_attack_data(X_checked, y, clip_values, y_required=y_required)
     y_indices = None if y is None else label_indices(model, y, classifier.nb_classes)
-    return classifier, X, y_indices, clip_values
+    return X, y_indices
+
+
+def chunks(X, y, chunk_size=CHUNK):
+    """``(X_chunk, y_chunk)`` numpy pairs: an array whole, a dataset ``chunk_size`` items at a time.
+
+    A dataset of ``(x, label)`` items is read through a DataLoader without
+    shuffling; only one chunk is in memory at a time. ``y`` (None: the
+    dataset's labels) gives the labels.
+    """
+    if not is_dataset(X):
+        yield X, y
+        return
+    labels = dataset_labels(X) if y is None else np.asarray(y)
+    if len(labels) != len(X):
+        raise ValueError(f"y has {len(labels)} labels for {len(X)} items of the dataset.")
+    for start, xb, _ in eval_batches(X, None, chunk_size, device="cpu"):
+        yield xb.numpy(), labels[start:start + len(xb)]
+
+
+def chunk_seed(random_state, index):
+    """The attack seed of chunk ``index``: ``random_state`` itself for the first (and arrays)."""
+    if index == 0 or random_state is None or not isinstance(random_state, Integral):
+        return random_state
+    return int(random_state) + index
+
+
+def data_shape(X):
+    """One sample's shape, for arrays and datasets."""
+    return tuple(input_shape(X)[1:]) if is_dataset(X) else tuple(np.shape(X)[1:])
 
 
 def predicted_indices(classifier, X, batch_size):
@@ -228,10 +267,12 @@ def generate_adversarial(
     estimator : estimator
         A fitted skorch ``NeuralNetClassifier``,
         :class:`AdversarialTrainingClassifier` or a pipeline ending in one.
-    X : array-like of shape (n_samples, ...)
-        Inputs in the estimator's own units, inside ``clip_values``.
+    X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+        Inputs in the estimator's own units, inside ``clip_values``. A dataset
+        is attacked chunk by chunk, but every example is returned (in memory).
     y : array-like of shape (n_samples,) or None, default=None
-        True labels; None attacks the estimator's own predictions.
+        True labels; None attacks the estimator's own predictions (a dataset:
+        its labels).
     attack, eps, norm, eps_step, max_iter, batch_size, clip_values, random_state, verbose
         As in :func:`adversarial_accuracy`.
     **attack_params
@@ -260,24 +301,38 @@ def generate_adversarial(
     spec = AttackSpec.from_args(attack, eps, norm=norm, eps_step=eps_step, max_iter=max_iter,
                                 batch_size=batch_size, **attack_params)
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
-        classifier, X, y_indices, clip_values = prepare(estimator, X, y, clip_values,
-                                                         y_required=False)
-        return run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
-                          random_state=random_state, verbose=verbose)
+        classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
+                                                            clip_values)
+        examples = []
+        labels_given = y is not None or is_dataset(X)
+        for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
+            X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values,
+                                               y_required=False)
+            examples.append(run_attack(classifier, spec, X_chunk,
+                                       y_indices if labels_given else None,
+                                       clip_values=clip_values,
+                                       random_state=chunk_seed(random_state, i_chunk),
+                                       verbose=verbose))
+        return examples[0] if len(examples) == 1 else np.concatenate(examples)
 
 
 def correct_under_attack(
     estimator, X, y, attack="pgd", eps=8 / 255, *, norm="inf", eps_step=None, max_iter=10,
     batch_size=128, clip_values=(0.0, 1.0), random_state=0, verbose=0, **attack_params,
 ):
-    """Boolean per sample: still classified correctly after the attack."""
+    """Boolean per sample: still classified correctly after the attack (datasets: by chunks)."""
     spec = AttackSpec.from_args(attack, eps, norm=norm, eps_step=eps_step, max_iter=max_iter,
                                 batch_size=batch_size, **attack_params)
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
-        classifier, X, y_indices, clip_values = prepare(estimator, X, y, clip_values)
-        x_adv = run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
-                           random_state=random_state, verbose=verbose)
-        return predicted_indices(classifier, x_adv, spec.batch_size) == y_indices
+        classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
+                                                            clip_values)
+        correct = []
+        for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
+            X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)
+            x_adv = run_attack(classifier, spec, X_chunk, y_indices, clip_values=clip_values,
+                               random_state=chunk_seed(random_state, i_chunk), verbose=verbose)
+            correct.append(predicted_indices(classifier, x_adv, spec.batch_size) == y_indices)
+        return np.concatenate(correct)
 
 
 def adversarial_accuracy(
@@ -296,10 +351,12 @@ def adversarial_accuracy(
     estimator : estimator
         A fitted skorch ``NeuralNetClassifier``,
         :class:`AdversarialTrainingClassifier` or a pipeline ending in one.
-    X : array-like of shape (n_samples, ...)
-        Inputs in the estimator's own units, inside ``clip_values``.
-    y : array-like of shape (n_samples,)
-        True labels, as the estimator's ``predict`` returns them (mapped to the
+    X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+        Inputs in the estimator's own units, inside ``clip_values``; a dataset
+        of ``(x, label)`` items is attacked 4096 rows at a time.
+    y : array-like of shape (n_samples,) or None
+        True labels (None: a dataset's own), as the estimator's ``predict``
+        returns them (mapped to the
         network's outputs through ``classes_``; a bare skorch net uses its
         integer labels as output indices).
     attack : {"fgsm", "pgd", "autoattack"}, default="pgd"

@@ -8,7 +8,8 @@ from tqdm.auto import tqdm
 
 from ._art import final_model
 from ._guards import seeded
-from ._attacks import AttackSpec, predicted_indices, prepare, run_attack
+from ._attacks import (AttackSpec, chunk_seed, chunks, data_shape, predicted_indices,
+                       prepare_chunk, prepare_classifier, run_attack)
 
 __all__ = ["RobustnessReport", "robustness_report"]
 
@@ -210,8 +211,10 @@ def robustness_report(
     estimator : estimator
         A fitted skorch ``NeuralNetClassifier``,
         :class:`AdversarialTrainingClassifier` or a pipeline ending in one.
-    X, y : array-like
-        Inputs (inside ``clip_values``) and their true labels.
+    X, y : array-like, or a torch Dataset and None
+        Inputs (inside ``clip_values``) and their true labels; a dataset of
+        ``(x, label)`` items is attacked 4096 rows at a time (each chunk with
+        its own seed, ``random_state + chunk``), never loaded whole.
     attacks : str or sequence of {"fgsm", "pgd", "autoattack"}, default=("fgsm", "pgd")
         The attacks, see :func:`adversarial_accuracy`.
     eps : float or sequence of float, default=(2/255, 4/255, 8/255)
@@ -257,16 +260,30 @@ def robustness_report(
         name = type(final_model(estimator)).__name__
     accuracies = {spec.name: {} for spec in specs}
     start = time.perf_counter()
+    correct = [0] * len(specs)
+    n_clean, n_samples = 0, 0
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
-        classifier, X, y_indices, clip_values = prepare(estimator, X, y, clip_values)
-        clean = float(np.mean(predicted_indices(classifier, X, batch_size) == y_indices))
-        for spec in tqdm(specs, desc=f"robustness of {name}", disable=not verbose):
-            x_adv = run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
-                               random_state=random_state, verbose=verbose > 1)
-            acc = float(np.mean(predicted_indices(classifier, x_adv, batch_size) == y_indices))
-            accuracies[spec.name][spec.eps] = acc
-            logger.info("%s: %s eps=%.4g accuracy %.4f", name, spec.name, spec.eps, acc)
+        classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
+                                                            clip_values)
+        # arrays are one chunk; a dataset is attacked chunk by chunk, every attack per chunk
+        for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
+            X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)
+            n_samples += len(y_indices)
+            n_clean += int(np.sum(predicted_indices(classifier, X_chunk, batch_size) == y_indices))
+            for i, spec in enumerate(tqdm(specs, desc=f"robustness of {name}",
+                                          disable=not verbose)):
+                x_adv = run_attack(classifier, spec, X_chunk, y_indices,
+                                   clip_values=clip_values,
+                                   random_state=chunk_seed(random_state, i_chunk),
+                                   verbose=verbose > 1)
+                correct[i] += int(np.sum(
+                    predicted_indices(classifier, x_adv, batch_size) == y_indices))
+        clean = n_clean / n_samples
+        for spec, n_correct in zip(specs, correct):
+            accuracies[spec.name][spec.eps] = n_correct / n_samples
+            logger.info("%s: %s eps=%.4g accuracy %.4f", name, spec.name, spec.eps,
+                        accuracies[spec.name][spec.eps])
     settings = {"max_iter": max_iter, "eps_step": eps_step, "clip_values": clip_values,
                 "random_state": random_state, "seconds": time.perf_counter() - start}
-    return RobustnessReport(name, clean, accuracies, norm=specs[0].norm, n_samples=len(X),
+    return RobustnessReport(name, clean, accuracies, norm=specs[0].norm, n_samples=n_samples,
                             settings=settings)

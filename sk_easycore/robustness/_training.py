@@ -11,12 +11,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ..scoring import make_default_net
-from ..scoring._recorder import eval_input_gradient_norms
+from ..data import AUGMENTATIONS, check_input, input_shape, is_dataset
+from ..models import make_default_net
+from ..scoring import eval_input_gradient_norms
 from ..utils import check_nd_X_y
 from ._art import build_art_classifier, check_clip_values
 from ._guards import art_quiet, seeded
 from ._attacks import AttackSpec, check_attack_data, input_gradients_only
+from ._generator import batch_generator, epoch_order
 
 __all__ = ["AdversarialTrainingClassifier"]
 
@@ -34,21 +36,29 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
     selector in ``imblearn.pipeline.Pipeline``, one ``fit`` selects the coreset
     and trains on it adversarially.
 
-    Both methods craft ``x_adv`` with ART's ``ProjectedGradientDescent`` on the
-    network's own loss (cross-entropy) with the true labels, in eval mode:
-    ``max_iter`` steps of ``eps_step`` from a uniform random start in the
-    ``eps``-ball, projected onto it and into ``clip_values`` after each step.
+    Both methods craft ``x_adv`` in eval mode with ``max_iter`` steps of
+    ``eps_step``, projected onto the ``eps``-ball and into ``clip_values``
+    after each step; ``inner`` chooses what the steps maximize:
+
+    - ``inner="ce"``: ART's ``ProjectedGradientDescent`` on the network's own
+      loss (cross-entropy) with the true labels, from a uniform random start in
+      the ``eps``-ball.
+    - ``inner="kl"`` (TRADES only): TRADES' own inner maximization of
+      ``KL(f(x) || f(x_adv))``, label-free, from ``x + 0.001 * N(0, I)``
+      (``sk_easycore.robustness._trades.TradesKLAttack``), as in the official
+      TRADES code.
+
+    The methods:
 
     - ``"trades"``: ART's ``AdversarialTrainerTRADESPyTorch``; the loss is
-      ``CE(f(x), y) + beta * KL(f(x) || f(x_adv))``. Note that ART crafts
-      ``x_adv`` with the PGD attack above (maximizing the cross-entropy to the
-      true label), not with TRADES' own inner maximization of the KL term from
-      a small Gaussian start.
+      ``CE(f(x), y) + beta * KL(f(x) || f(x_adv))``, with ``x_adv`` from the
+      attack ``inner`` names (by default the KL one, TRADES' own).
     - ``"pgd"``: Madry et al.'s PGD adversarial training, every sample of every
       batch replaced by its adversarial example: ART's ``AdversarialTrainer``
       with ``ratio=1.0``, which is what ``AdversarialTrainerMadryPGD`` builds,
       here with the attack configured explicitly (that class's defaults are in
-      0-255 pixel units). ``beta`` is unused.
+      0-255 pixel units). ``beta`` is unused; ``inner`` must be ``"ce"`` (or
+      None).
 
     Parameters
     ----------
@@ -57,7 +67,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         ``CrossEntropyLoss`` (logits) or skorch's default ``NLLLoss``
         (probabilities); its ``optimizer``, ``lr``, ``batch_size`` and
         ``max_epochs`` are used. If None,
-        :func:`~sk_easycore.scoring.make_default_net` builds a small CNN (4-D X)
+        :func:`~sk_easycore.models.make_default_net` builds a small CNN (4-D X)
         or residual MLP (2-D X).
     method : {"trades", "pgd"}, default="trades"
         The training objective (see above).
@@ -70,12 +80,22 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         PGD iterations per batch.
     norm : {"inf", 2}, default="inf"
         Threat model of the training attack.
+    inner : {"kl", "ce"} or None, default=None
+        The inner maximization that crafts ``x_adv`` (see above): ``"kl"``
+        (TRADES' own) or ``"ce"`` (ART's PGD on the cross-entropy). None means
+        ``"kl"`` for ``method="trades"`` and ``"ce"`` for ``method="pgd"``;
+        ``"kl"`` with ``method="pgd"`` raises a ValueError.
     beta : float >= 0, default=6.0
         TRADES' weight of the KL term.
     max_epochs : int or None, default=None
         Epochs; None uses the net's ``max_epochs``.
     clip_values : tuple of (float, float) or None, default=(0.0, 1.0)
         Valid input range; ``X`` must lie inside it. None for unbounded inputs.
+    augment : {"none", "crop_flip"}, default="none"
+        Training augmentation (``"crop_flip"``: random crop with 4-pixel padding
+        and horizontal flip, for CIFAR), applied to every batch on the net's
+        device *before* the inner attack, so that ``x_adv`` perturbs the very
+        image the step trains on; never at prediction.
     scheduler : callable or None, default=None
         ``scheduler(optimizer) -> torch.optim.lr_scheduler.LRScheduler``, for
         example ``functools.partial(CosineAnnealingLR, T_max=30)``; stepped once
@@ -155,9 +175,11 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         "eps_step": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "norm": [StrOptions({"inf"}), Options(Real, {2, np.inf})],
+        "inner": [StrOptions({"kl", "ce"}), None],
         "beta": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "clip_values": ["array-like", None],
+        "augment": [StrOptions(set(AUGMENTATIONS))],
         "scheduler": [callable, None],
         "record_aign": ["boolean"],
         "random_state": ["random_state"],
@@ -166,8 +188,8 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self, net=None, *, method="trades", eps=8 / 255, eps_step=2 / 255, max_iter=10,
-        norm="inf", beta=6.0, max_epochs=None, clip_values=(0.0, 1.0), scheduler=None,
-        random_state=None, record_aign=False, verbose=0,
+        norm="inf", inner=None, beta=6.0, max_epochs=None, clip_values=(0.0, 1.0),
+        augment="none", scheduler=None, random_state=None, record_aign=False, verbose=0,
     ):
         self.net = net
         self.method = method
@@ -175,21 +197,24 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         self.eps_step = eps_step
         self.max_iter = max_iter
         self.norm = norm
+        self.inner = inner
         self.beta = beta
         self.max_epochs = max_epochs
         self.clip_values = clip_values
+        self.augment = augment
         self.scheduler = scheduler
         self.random_state = random_state
         self.record_aign = record_aign
         self.verbose = verbose
 
     def _make_net(self, X, n_classes):
+        """A clone of ``net``, or the default net for ``X`` (standardizing tables inside)."""
         from skorch import NeuralNetClassifier
         from skorch.callbacks import LRScheduler
 
         if self.net is None:
-            net = make_default_net(X.shape, n_classes, verbose=max(self.verbose - 1, 0))
-            if X.ndim == 2:
+            net = make_default_net(input_shape(X), n_classes, verbose=max(self.verbose - 1, 0))
+            if not is_dataset(X) and X.ndim == 2:
                 # Tables come in any units: standardize inside the model, so the
                 # attack still perturbs (and eps still measures) the raw columns.
                 std = X.std(axis=0)
@@ -209,15 +234,29 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
             )
         return net
 
-    def fit(self, X, y):
+    def _inner(self):
+        """The inner maximization to use: ``inner``, or the method's default for None."""
+        if self.inner is None:
+            return "kl" if self.method == "trades" else "ce"
+        if self.inner == "kl" and self.method != "trades":
+            raise ValueError(
+                f'inner="kl" (TRADES\' KL inner maximization) needs method="trades"; with '
+                f'method={self.method!r}, inner must be "ce" or None.'
+            )
+        return self.inner
+
+    def fit(self, X, y=None):
         """Train a clone of the net adversarially on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Training inputs of any rank, inside ``clip_values``; cast to float32.
-        y : array-like of shape (n_samples,)
-            Class labels (any type; encoded through ``classes_``).
+        X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+            Training inputs of any rank, inside ``clip_values`` (cast to
+            float32), or a map-style dataset of ``(x, label)`` items, read batch
+            by batch.
+        y : array-like of shape (n_samples,) or None
+            Class labels (any type; encoded through ``classes_``); None takes a
+            dataset's own.
 
         Returns
         -------
@@ -232,14 +271,20 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
                 f"eps_step={self.eps_step} is larger than eps={self.eps}: a PGD step must "
                 "not exceed the perturbation budget."
             )
+        inner = self._inner()
         clip_values = check_clip_values(self.clip_values)
-        shape = np.asarray(y).shape
-        if len(shape) == 2 and shape[1] > 1:
-            raise ValueError("Multilabel and multioutput targets are not supported.")
-        X, y = check_nd_X_y(self, X, y)
-        check_classification_targets(y)
-        X, _ = check_attack_data(X, None, clip_values, y_required=False)
-        X = np.ascontiguousarray(X)
+        if is_dataset(X):
+            # a dataset is read batch by batch (each batch checked inside clip_values)
+            X, y = check_input(self, X, y)
+            check_classification_targets(y)
+        else:
+            shape = np.asarray(y).shape
+            if len(shape) == 2 and shape[1] > 1:
+                raise ValueError("Multilabel and multioutput targets are not supported.")
+            X, y = check_nd_X_y(self, X, y)
+            check_classification_targets(y)
+            X, _ = check_attack_data(X, None, clip_values, y_required=False)
+            X = np.ascontiguousarray(X)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
@@ -247,7 +292,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
                 f"({self.classes_[0]!r})."
             )
         y_encoded = y_encoded.astype(np.int64)
-        self.input_shape_ = tuple(X.shape[1:])
+        self.input_shape_ = tuple(input_shape(X)[1:])
 
         net = self._make_net(X, len(self.classes_))
         max_epochs = self.max_epochs if self.max_epochs is not None else net.max_epochs
@@ -268,17 +313,30 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
                     f"{len(self.classes_)} ({self.classes_.tolist()}); set its number of "
                     "outputs to match (e.g. module__n_classes), or use net=None."
                 )
-            attack = spec.build(classifier, verbose=self.verbose > 1)
+            if inner == "kl":
+                from ._trades import trades_kl_attack
+
+                attack = trades_kl_attack(
+                    classifier, eps=spec.eps, eps_step=spec.eps_step, max_iter=spec.max_iter,
+                    norm=spec.norm, batch_size=batch_size,
+                )
+            else:
+                attack = spec.build(classifier, verbose=self.verbose > 1)
             attack.generate = _without_weight_gradients(attack.generate, classifier.model)
             if self.method == "trades":
                 trainer = AdversarialTrainerTRADESPyTorch(classifier, attack, beta=self.beta)
             else:
                 trainer = AdversarialTrainer(classifier, attack, ratio=1.0)
             scheduler = None if self.scheduler is None else self.scheduler(net.optimizer_)
+            generator = batch_generator(X, y_encoded, batch_size, augment=self.augment,
+                                        device=net.device, clip_values=clip_values)
             history = []
             for epoch in tqdm(range(max_epochs), desc=f"{self.method} training",
                               disable=not self.verbose):
-                trainer.fit(X, y_encoded, batch_size=batch_size, nb_epochs=1)
+                # the rows of every epoch in the order ART's own fit(X, y) would take them
+                generator.set_order(epoch_order(len(y_encoded),
+                                                consumed_by_trainer=self.method == "pgd"))
+                trainer.fit_generator(generator, nb_epochs=1)
                 if scheduler is not None:
                     scheduler.step()
                 if self.record_aign:
@@ -298,6 +356,12 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self, "net_")
+        if is_dataset(X):
+            if tuple(input_shape(X)[1:]) != self.input_shape_:
+                raise ValueError(
+                    f"the dataset has inputs of shape {tuple(input_shape(X)[1:])}; this "
+                    f"estimator was fit on inputs of shape {self.input_shape_}.")
+            return X
         X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32,
                           ensure_all_finite=True)
         if tuple(X.shape[1:]) != self.input_shape_:

@@ -9,8 +9,9 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..utils import check_nd_X_y, int_seed, torch_seed
-from ._default_net import make_default_net
+from ..data import LabeledDataset, check_input, input_shape
+from ..utils import int_seed, torch_seed
+from ..models import make_default_net
 from ._recorder import InputGradientRecorder
 
 __all__ = ["AIGNScorer"]
@@ -32,7 +33,7 @@ class AIGNScorer(BaseEstimator):
         The network to train (cloned, never modified). Any module skorch
         accepts works, and ``X`` keeps its rank (images stay 4-D). Its
         ``train_split`` is set to None so that every sample is scored. If None,
-        :func:`~sk_easycore.scoring.make_default_net` builds a small CNN (4-D X)
+        :func:`~sk_easycore.models.make_default_net` builds a small CNN (4-D X)
         or residual MLP (2-D X) trained for 20 epochs.
     mode : {"train", "eval"}, default="train"
         ``"train"``: take the norm from the training step's own backward pass
@@ -128,10 +129,12 @@ class AIGNScorer(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Training inputs of any rank, cast to float32.
-        y : array-like of shape (n_samples,)
-            Class labels.
+        X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+            Training inputs of any rank (arrays and DataFrames are validated and
+            cast to float32), or a map-style dataset of ``(x, label)`` items,
+            read batch by batch and never held in memory.
+        y : array-like of shape (n_samples,) or None
+            Class labels; None takes a dataset's own labels.
 
         Returns
         -------
@@ -139,13 +142,12 @@ class AIGNScorer(BaseEstimator):
             The fitted scorer.
         """
         self._validate_params()
-        X, y = check_nd_X_y(self, X, y)
+        X, y = check_input(self, X, y)
         check_classification_targets(y)
-        X = np.ascontiguousarray(X, dtype=np.float32)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         y_encoded = y_encoded.astype(np.int64)
 
-        net = self._make_net(X)
+        net = self._make_net(input_shape(X))
         seed = int_seed(self.random_state)
 
         recorder = self._make_recorder(len(X))
@@ -153,7 +155,7 @@ class AIGNScorer(BaseEstimator):
         with torch_seed(seed):
             net.initialize()
             with recorder.recording(net):
-                net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y_encoded)
+                net.partial_fit(LabeledDataset(X, y_encoded, with_index=True), y_encoded)
         if not recorder.epochs_:
             raise ValueError(
                 f"No epoch was recorded: every={self.every} exceeds the net's "
@@ -174,9 +176,9 @@ class AIGNScorer(BaseEstimator):
         return self
 
     # Steps a subclass that records more during the same training overrides.
-    def _make_net(self, X):
+    def _make_net(self, shape):
         if self.net is None:
-            net = make_default_net(X.shape, len(self.classes_), verbose=max(self.verbose - 1, 0))
+            net = make_default_net(shape, len(self.classes_), verbose=max(self.verbose - 1, 0))
         else:
             net = clone(self.net)
         return net.set_params(train_split=None)

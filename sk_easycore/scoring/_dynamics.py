@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..data import is_dataset
 from ._aign import AIGNScorer
 from ._dynamics_recorder import DynamicsRecorder
 from ._probe import check_logits_criterion, forward_outputs
@@ -35,7 +36,7 @@ class TrainingDynamics(AIGNScorer):
     net : skorch.NeuralNetClassifier or None, default=None
         The proxy network (cloned, never modified), trained with
         ``torch.nn.CrossEntropyLoss`` on logits or skorch's ``NLLLoss`` on
-        probabilities. None: :func:`~sk_easycore.scoring.make_default_net`.
+        probabilities. None: :func:`~sk_easycore.models.make_default_net`.
     mode : {"train", "eval"}, default="train"
         Where the per-epoch statistics are taken: from the training step's own
         forward and backward pass (no extra pass; the weights move during the
@@ -140,8 +141,8 @@ class TrainingDynamics(AIGNScorer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _make_net(self, X):
-        net = super()._make_net(X)
+    def _make_net(self, shape):
+        net = super()._make_net(shape)
         check_logits_criterion(net)
         if self.max_epochs is not None:
             net.set_params(max_epochs=self.max_epochs)
@@ -176,7 +177,7 @@ class TrainingDynamics(AIGNScorer):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
+        X : array-like of shape (n_samples, ...) or torch.utils.data.Dataset
             Inputs shaped like the training rows.
 
         Returns
@@ -185,6 +186,8 @@ class TrainingDynamics(AIGNScorer):
         embeddings : ndarray of shape (n_samples, n_features_out) or None
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
-        outputs = forward_outputs(self.net_, np.ascontiguousarray(X))
+        if not is_dataset(X):
+            X = np.ascontiguousarray(
+                validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32))
+        outputs = forward_outputs(self.net_, X)
         return outputs["probas"], outputs["embeddings"]

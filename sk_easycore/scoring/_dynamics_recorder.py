@@ -26,7 +26,7 @@ class DynamicsRecorder(InputGradientRecorder):
     """Record every sample's input-gradient norm, loss, EL2N, last-layer GraNd and correctness.
 
     A sibling of :class:`InputGradientRecorder` (same modes, same ``every``,
-    same dict input ``{"X": ..., "sample_index": ...}``), for the same single
+    same indexed input ``LabeledDataset(X, y, with_index=True)``), for the same single
     training. In ``mode="train"`` the statistics come from the logits of the
     training step itself (skorch hands them to ``on_batch_end``), at the
     weights of the moment the batch is trained, as Toneva et al. count
@@ -71,6 +71,7 @@ class DynamicsRecorder(InputGradientRecorder):
 
     >>> import numpy as np, torch
     >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.data import LabeledDataset
     >>> from sk_easycore.scoring import DynamicsRecorder
     >>> X = np.random.RandomState(0).rand(40, 3).astype(np.float32)
     >>> y = (X[:, 0] > 0.5).astype(np.int64)
@@ -78,13 +79,13 @@ class DynamicsRecorder(InputGradientRecorder):
     ...                           max_epochs=3, train_split=None, verbose=0).initialize()
     >>> recorder = DynamicsRecorder(len(X))
     >>> with recorder.recording(net):
-    ...     _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
+    ...     _ = net.partial_fit(LabeledDataset(X, y, with_index=True), y)
     >>> recorder.dynamics_count_.tolist() == [3] * len(X), recorder.forgetting_events_.shape
     (True, (40,))
     """
 
     def attach(self, net):
-        """Register the input hook and the output-layer probe; return a handle removing both."""
+        """Route the batches to the recorder and attach the output-layer probe; undo both on remove."""
         handle = super().attach(net)
         self._probe = OutputLayerProbe(net.module_).attach()
         return _Handles(handle, self._probe)
@@ -110,8 +111,7 @@ class DynamicsRecorder(InputGradientRecorder):
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if training and self.mode == "train" and self._buffers is not None:
-            X, y = batch
-            self._store(X["sample_index"], to_logits(net, y_pred), y)
+            self._store(self.batch_index_, to_logits(net, y_pred), batch[1])
 
     def _on_eval_batch(self, net, start, y_pred, y):
         if self._buffers is not None:

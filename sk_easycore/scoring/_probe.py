@@ -4,6 +4,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data import eval_batches, loader_params
+
 __all__ = [
     "OutputLayerProbe", "batch_dynamics", "check_logits_criterion", "forward_outputs", "to_logits",
 ]
@@ -147,8 +149,8 @@ def forward_outputs(net, X, y=None, *, keep_outputs=True):
     ----------
     net : skorch.NeuralNetClassifier
         An initialized net.
-    X : ndarray of shape (n_samples, ...)
-        Inputs (float32).
+    X : ndarray of shape (n_samples, ...) or torch.utils.data.Dataset
+        Inputs (float32 arrays), or a dataset read batch by batch.
     y : ndarray of shape (n_samples,) or None, default=None
         Encoded labels; EL2N and GraNd are computed when given.
     keep_outputs : bool, default=True
@@ -165,7 +167,6 @@ def forward_outputs(net, X, y=None, *, keep_outputs=True):
     module = net.module_
     was_training = module.training
     module.eval()
-    batch_size = net.batch_size if net.batch_size and net.batch_size > 0 else len(X)
     # Preallocated on the first batch: concatenating batch lists would double the peak.
     out = {"probas": None, "embeddings": None, "el2n": None, "grand": None}
     missing = set() if keep_outputs else {"probas", "embeddings"}
@@ -173,14 +174,13 @@ def forward_outputs(net, X, y=None, *, keep_outputs=True):
         missing |= {"el2n", "grand"}
     try:
         with OutputLayerProbe(module) as probe, torch.no_grad():
-            for start in range(0, len(X), batch_size):
-                xb = torch.as_tensor(X[start:start + batch_size], device=net.device)
+            for start, xb, yb in eval_batches(X, y, net.batch_size, device=net.device,
+                                              params=loader_params(net)):
                 logits = to_logits(net, module(xb))
                 features, bias = probe.features, probe.bias
                 batch = {}
                 if y is not None:
-                    yb = torch.as_tensor(y[start:start + batch_size], device=logits.device)
-                    stats = batch_dynamics(logits, yb, features, bias)
+                    stats = batch_dynamics(logits, yb.to(logits.device), features, bias)
                     batch["el2n"], batch["grand"] = stats[1], stats[2]
                 if keep_outputs:
                     batch["probas"] = torch.softmax(logits, dim=1)

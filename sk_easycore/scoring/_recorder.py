@@ -7,6 +7,8 @@ import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
+from ..data import LabeledDataset, eval_batches, loader_params, reporting_iterator
+
 __all__ = ["InputGradientRecorder"]
 
 
@@ -25,27 +27,51 @@ def _mean_denominator(criterion, y_batch, batch_size):
 def eval_input_gradient_norms(net, X, y, *, on_batch=None):
     """Per-sample ``||d loss(x_i, y_i) / d x_i||_2`` of an initialized skorch net, in eval mode.
 
-    One pass over ``X`` in the net's batches, weights untouched, the module put
-    back in the mode it was in. ``on_batch(start, y_pred, y_batch)`` sees the
-    module's output on rows ``start:start + len(y_batch)``.
+    One pass over ``X`` in the net's batches (arrays sliced, a dataset read
+    through a DataLoader with the net's ``iterator_valid`` settings), weights
+    untouched, no augmentation, the module put back in the mode it was in.
+    The loss is the net's own (``get_loss``), its mean reduction undone.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNetClassifier
+        An initialized net.
+    X : ndarray or torch.utils.data.Dataset
+        Inputs (float32 arrays) or a dataset of ``(x, label)`` items.
+    y : ndarray of shape (n_samples,)
+        The labels as the net's loss takes them (output indices).
+    on_batch : callable or None, default=None
+        ``on_batch(start, y_pred, y_batch)`` sees the module's output on rows
+        ``start:start + len(y_batch)``.
+
+    Returns
+    -------
+    norms : ndarray of shape (n_samples,), dtype float32
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> net = NeuralNetClassifier(torch.nn.Linear(2, 2), criterion=torch.nn.CrossEntropyLoss)
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    >>> eval_input_gradient_norms(net.initialize(), X, np.array([0, 1])).shape
+    (2,)
     """
     module = net.module_
     was_training = module.training
     module.eval()
-    batch_size = net.batch_size if net.batch_size > 0 else len(X)
     norms = np.empty(len(X), dtype=np.float32)
     try:
-        for start in range(0, len(X), batch_size):
-            stop = min(start + batch_size, len(X))
-            xb = torch.as_tensor(X[start:stop], device=net.device).requires_grad_(True)
-            yb = torch.as_tensor(y[start:stop], device=net.device)
+        for start, xb, yb in eval_batches(X, y, net.batch_size, device=net.device,
+                                          params=loader_params(net)):
+            xb = xb.detach().requires_grad_(True)
             with torch.enable_grad():
                 y_pred = net.infer(xb)
                 loss = net.get_loss(y_pred, yb, X=xb, training=False)
                 (grad,) = torch.autograd.grad(loss, xb)
             denominator = _mean_denominator(net.criterion_, yb, len(xb))
             batch_norms = grad.reshape(len(grad), -1).norm(dim=1) * denominator
-            norms[start:stop] = batch_norms.detach().cpu().numpy()
+            norms[start:start + len(xb)] = batch_norms.detach().cpu().numpy()
             if on_batch is not None:
                 on_batch(start, y_pred.detach(), yb)
     finally:
@@ -56,12 +82,15 @@ def eval_input_gradient_norms(net, X, y, *, on_batch=None):
 class InputGradientRecorder(Callback):
     """Record ``||d loss(x_i, y_i) / d x_i||_2`` for every sample during skorch training.
 
-    The net must be fed ``X = {"X": data, "sample_index": arange(n)}``; a forward
-    pre-hook (:meth:`attach`) strips the index before the user's module sees the
-    input, so any module skorch accepts works unchanged.
+    The net is fed a :class:`~sk_easycore.data.LabeledDataset` built with
+    ``with_index=True``, whose items carry their row index; inside
+    :meth:`recording` the net's ``iterator_train`` hands each batch's indices
+    to the recorder and the batch itself, without them, to skorch, so any
+    module skorch accepts works unchanged and the data may be arrays or any
+    map-style dataset.
 
     In ``mode="train"`` the norm comes from the backward pass the training step
-    already does: a tensor hook on the batch input reads its gradient, and the
+    already does: a gradient hook on the batch input reads it, and the
     mean reduction of the loss is undone (times the batch size, or the summed
     class weights for a weighted loss). Each sample's norm is taken at the
     weights of the moment its batch is trained. With batch normalization in
@@ -96,6 +125,8 @@ class InputGradientRecorder(Callback):
         Norms per recorded epoch (NaN for a sample not seen in that epoch).
     epochs_ : list of int
         The recorded epochs.
+    batch_index_ : torch.Tensor
+        Row indices of the training batch being processed.
 
     See Also
     --------
@@ -107,6 +138,7 @@ class InputGradientRecorder(Callback):
 
     >>> import numpy as np, torch
     >>> from skorch import NeuralNetClassifier
+    >>> from sk_easycore.data import LabeledDataset
     >>> from sk_easycore.scoring import InputGradientRecorder
     >>> X = np.random.RandomState(0).rand(40, 3).astype(np.float32)
     >>> y = (X[:, 0] > 0.5).astype(np.int64)
@@ -114,7 +146,7 @@ class InputGradientRecorder(Callback):
     ...                           max_epochs=2, train_split=None, verbose=0).initialize()
     >>> recorder = InputGradientRecorder(len(X), every=2)
     >>> with recorder.recording(net):
-    ...     _ = net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
+    ...     _ = net.partial_fit(LabeledDataset(X, y, with_index=True), y)
     >>> recorder.epochs_, len(recorder.history_), bool((recorder.sum_ > 0).all())
     ([2], 1, True)
     """
@@ -127,18 +159,22 @@ class InputGradientRecorder(Callback):
         self.verbose = verbose
 
     def attach(self, net):
-        """Register the input hook on ``net.module_``; return the handle to remove it."""
+        """Route ``net``'s training batches through :meth:`on_batch_data`; return a handle.
+
+        The handle's ``remove()`` gives the net back its own ``iterator_train``.
+        """
         self.net_ = net
-        return net.module_.register_forward_pre_hook(self._pre_hook, with_kwargs=True)
+        return _IteratorSwap(net, reporting_iterator(net.iterator_train, self.on_batch_data))
 
     @contextmanager
     def recording(self, net, name="aign_recorder"):
         """Record during the trainings of an initialized ``net`` inside the ``with`` block.
 
         The recorder goes first among ``net.callbacks_`` (so skorch's epoch
-        timer and log include the recording) and its input hook on
-        ``net.module_``; both are removed on leaving the block, even on error.
-        Feed the net ``{"X": data, "sample_index": arange(n)}`` inside it.
+        timer and log include the recording) and the net's ``iterator_train``
+        reports each batch's indices to it; both are undone on leaving the
+        block, even on error. Feed the net a
+        ``LabeledDataset(X, y, with_index=True)`` inside it.
         """
         net.callbacks_.insert(0, (name, self))
         handle = self.attach(net)
@@ -148,13 +184,30 @@ class InputGradientRecorder(Callback):
             handle.remove()
             net.callbacks_ = [cb for cb in net.callbacks_ if cb[1] is not self]
 
+    def on_batch_data(self, X, y, index):
+        """A training batch as it leaves the loader: keep its indices, hook its input if recording.
+
+        Returns the batch input to train on: on the net's device and, in
+        recorded train-mode epochs, a leaf with a hook that records its
+        per-row gradient norm during the training step's backward pass.
+        """
+        self.batch_index_ = index
+        if not self._active:
+            return X
+        X = X.to(self.net_.device).detach().requires_grad_(True)
+        denominator = _mean_denominator(self.net_.criterion_, y, len(X))
+        X.register_hook(lambda grad: self._record(index, grad, denominator))
+        return X
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self.sum_ = np.zeros(self.n_samples, dtype=np.float64)
         self.count_ = np.zeros(self.n_samples, dtype=np.int64)
         self.history_, self.epochs_ = [], []
-        self._data = (X["X"], y)
+        if not isinstance(X, LabeledDataset):
+            raise TypeError("train the net on LabeledDataset(X, y, with_index=True) while "
+                            "recording, so that every batch carries its row indices.")
+        self._data = (X.base, X.targets)
         self._active = False
-        self._y_batch = None
         self._bar = tqdm(total=net.max_epochs, desc="AIGN", disable=not self.verbose)
 
     def on_train_end(self, net, **kwargs):
@@ -167,9 +220,6 @@ class InputGradientRecorder(Callback):
         self._active = self.mode == "train" and self._epoch % self.every == 0
         if self._active:
             self._norms = torch.full((self.n_samples,), float("nan"), device=net.device)
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        self._y_batch = batch[1] if training else None
 
     def on_epoch_end(self, net, **kwargs):
         if self.mode == "eval" and self._epoch % self.every == 0:
@@ -187,18 +237,6 @@ class InputGradientRecorder(Callback):
             self.history_.append(norms.astype(np.float32))
         self.epochs_.append(self._epoch)
 
-    def _pre_hook(self, module, args, kwargs):
-        if "sample_index" not in kwargs:
-            return None
-        kwargs = dict(kwargs)
-        index = kwargs.pop("sample_index")
-        X = kwargs.pop("X")
-        if self._active and module.training and torch.is_grad_enabled():
-            X = X.detach().requires_grad_(True)
-            denominator = _mean_denominator(self.net_.criterion_, self._y_batch, len(X))
-            X.register_hook(lambda grad: self._record(index, grad, denominator))
-        return (X, *args), kwargs
-
     def _record(self, index, grad, denominator):
         norms = grad.detach().reshape(len(grad), -1).norm(dim=1) * denominator
         self._norms[index.to(self._norms.device)] = norms.to(self._norms.dtype)
@@ -210,3 +248,14 @@ class InputGradientRecorder(Callback):
 
     def _on_eval_batch(self, net, start, y_pred, y):
         """Subclass hook: the module's output on rows ``start:start + len(y)`` of an eval pass."""
+
+
+class _IteratorSwap:
+    """Gives a skorch net another ``iterator_train`` until ``remove()``."""
+
+    def __init__(self, net, iterator):
+        self.net, self.original = net, net.iterator_train
+        net.iterator_train = iterator
+
+    def remove(self):
+        self.net.iterator_train = self.original

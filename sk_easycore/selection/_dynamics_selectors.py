@@ -47,11 +47,9 @@ class _EarlyScoreSelector(ProxyScoreSelector):
         self.random_state = random_state
 
     def _scores(self, X, y):
-        self.proxies_ = self._fit_proxies(
-            X, y, n_repeats=self.n_repeats, max_epochs=self.score_epoch
-        )
-        name = type(self).__name__
-        return np.mean([proxy_attribute(p, self._attribute, name) for p in self.proxies_], axis=0)
+        proxy = self._fit_proxy(X, y, n_repeats=self.n_repeats, score_epoch=self.score_epoch)
+        self.proxies_ = list(getattr(proxy, "runs_", [proxy]))
+        return proxy_attribute(proxy, self._attribute, type(self).__name__)
 
 
 _EARLY = """
@@ -161,8 +159,7 @@ class _ProxyAttributeSelector(ProxyScoreSelector):
         self.random_state = random_state
 
     def _scores(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
-        return proxy_attribute(proxy, self._attribute, type(self).__name__)
+        return proxy_attribute(self._fit_proxy(X, y), self._attribute, type(self).__name__)
 
 
 class ForgettingSelector(_ProxyAttributeSelector):

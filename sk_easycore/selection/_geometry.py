@@ -149,7 +149,7 @@ class ModerateSelector(ProxyScoreSelector):
         self.random_state = random_state
 
     def _scores(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         return moderate_scores(proxy_attribute(proxy, "embeddings_", "ModerateSelector"), y)
 
 
@@ -215,7 +215,7 @@ class CALSelector(ProxyScoreSelector):
         self.random_state = random_state
 
     def _scores(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         embeddings = proxy_attribute(proxy, "embeddings_", "CALSelector")
         probas = proxy_attribute(proxy, "probas_", "CALSelector")
         return cal_scores(embeddings, probas, y if self.class_balanced else None,

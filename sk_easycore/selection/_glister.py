@@ -186,7 +186,7 @@ class GlisterSelector(ProxySelector):
         return embeddings[rows], np.log(np.clip(probas[rows], _EPS, None)), y_index[rows]
 
     def _select(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         embeddings = proxy_attribute(proxy, "embeddings_", "GlisterSelector")
         probas = proxy_attribute(proxy, "probas_", "GlisterSelector")
         classes, y_index = np.unique(y, return_inverse=True)

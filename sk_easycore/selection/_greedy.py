@@ -128,7 +128,7 @@ class _GreedySelector(ProxySelector):
         self.random_state = random_state
 
     def _select(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         space = self._space(proxy)
         rng = check_random_state(self.random_state)
         orders = [

@@ -1,15 +1,12 @@
 """The base of the selectors that read a trained proxy: one cached, seeded, shared training."""
 
-from numbers import Integral
-
-import numpy as np
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
 
 from .._cache import fit_scorer, seeded_clone
 from ..base import BaseSelector, select_by_score
-from ..scoring import TrainingDynamics
-from ..utils import check_scores, int_seed
+from ..scoring import AveragedDynamics, TrainingDynamics
+from ..utils import check_scores
 
 __all__ = ["ProxySelector", "ProxyScoreSelector", "proxy_attribute"]
 
@@ -41,8 +38,11 @@ class ProxySelector(BaseSelector):
     through the fitted-scorer cache: every selector given the same proxy
     parameters, the same ``random_state`` and the same data reuses one
     training. Subclasses implement ``_select(X, y)`` and call
-    ``_fit_proxies``; the fitted proxy is kept as ``proxy_`` (it may be
-    shared with other selectors: do not modify it).
+    ``_fit_proxy``; the fitted proxy is kept as ``proxy_`` (it may be
+    shared with other selectors: do not modify it). Any fitted proxy
+    composes: :class:`~sk_easycore.scoring.AveragedDynamics` (several seeds)
+    or :class:`~sk_easycore.scoring.PrecomputedDynamics` (a scores file) give
+    every subclass the same attributes.
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ class ProxySelector(BaseSelector):
     ...         self.proxy, self.fraction, self.class_balanced = proxy, fraction, class_balanced
     ...         self.memory, self.random_state = memory, random_state
     ...     def _select(self, X, y):
-    ...         (proxy,) = self._fit_proxies(X, y)
+    ...         proxy = self._fit_proxy(X, y)
     ...         return select_by_score(proxy.loss_, self.fraction, y=y, class_balanced=True)
     >>> from sk_easycore.datasets import load_digits_images
     >>> from sk_easycore.scoring import TrainingDynamics
@@ -89,38 +89,30 @@ class ProxySelector(BaseSelector):
         "memory": [None, str, HasMethods(["cache"])],
     }
 
-    def _fit_proxies(self, X, y, *, n_repeats=1, max_epochs=None):
-        """Fit ``n_repeats`` proxies (consecutive seeds), each trained ``max_epochs`` if given.
+    def _fit_proxy(self, X, y, *, n_repeats=1, score_epoch=None):
+        """Fit the proxy (shared through the cache) and keep it as ``proxy_``; return it.
 
-        Repeat 0 with ``max_epochs=None`` is the shared proxy itself. Repeats
-        use the seeds ``s, s + 1, ...``, so selectors with the same settings
-        (GraNd and EL2N) share every repeat. The other proxies are fitted with
-        ``keep_outputs=False`` when the proxy has that parameter: only their
-        scores are read, and the cache then holds no embeddings for them.
+        With ``score_epoch`` the proxy is trained that many epochs (scored
+        early, outputs not kept); with ``n_repeats > 1`` it is an
+        :class:`~sk_easycore.scoring.AveragedDynamics` of that many seeds, the
+        first being the proxy alone. Both keep the cache shared: the same
+        settings and seed give the same trainings.
         """
         proxy = TrainingDynamics() if self.proxy is None else self.proxy
-        base = seeded_clone(proxy, self.random_state)
-        params = base.get_params()
-        if max_epochs is not None and "max_epochs" not in params:
-            raise ValueError(
-                f"Scoring at an early epoch needs a proxy with a max_epochs parameter "
-                f"(TrainingDynamics); {type(base).__name__} has none."
-            )
-        seed = params.get("random_state")
-        if n_repeats > 1 and isinstance(seed, np.random.RandomState):
-            seed = int_seed(seed)
-        fitted = []
-        for repeat in range(n_repeats):
-            candidate = clone(base)
-            if max_epochs is not None:
-                candidate.set_params(max_epochs=max_epochs)
-            if (repeat or max_epochs is not None) and "keep_outputs" in params:
-                candidate.set_params(keep_outputs=False)
-            if isinstance(seed, Integral):
-                candidate.set_params(random_state=int(seed) + repeat)
-            fitted.append(fit_scorer(candidate, X, y, memory=self.memory))
-        self.proxy_ = fitted[0]
-        return fitted
+        if score_epoch is not None:
+            params = proxy.get_params()
+            if "max_epochs" not in params:
+                raise ValueError(
+                    f"Scoring at an early epoch needs a proxy with a max_epochs parameter "
+                    f"(TrainingDynamics); {type(proxy).__name__} has none.")
+            proxy = clone(proxy).set_params(max_epochs=score_epoch)
+            if "keep_outputs" in params:
+                proxy.set_params(keep_outputs=False)
+        if n_repeats > 1:
+            proxy = AveragedDynamics(proxy, n_runs=n_repeats, memory=self.memory)
+        self.proxy_ = fit_scorer(seeded_clone(proxy, self.random_state), X, y,
+                                 memory=self.memory)
+        return self.proxy_
 
 
 class ProxyScoreSelector(ProxySelector):

@@ -124,7 +124,7 @@ class _SubmodularSelector(ProxySelector):
     }
 
     def _select(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         name = type(self).__name__
         embeddings = proxy_attribute(proxy, "embeddings_", name)
         if self.features == "gradient":

@@ -105,6 +105,6 @@ class UncertaintySelector(ProxyScoreSelector):
         self.random_state = random_state
 
     def _scores(self, X, y):
-        (proxy,) = self._fit_proxies(X, y)
+        proxy = self._fit_proxy(X, y)
         return uncertainty_scores(proxy_attribute(proxy, "probas_", "UncertaintySelector"),
                                   self.method)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sk_easycore.experiments._store import StudyStore, atomic_write_text
-from sk_easycore.experiments._summary import (
-    paired_differences, summarize, summary_csv, summary_markdown,
+from sk_easycore.results import (
+    CellRecord, Metric, StudyResult, StudyStore, atomic_write_text, config_differences,
+    identical_coresets, paired_differences, summarize, summary_csv, summary_markdown,
 )
 
 
@@ -38,22 +38,29 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
 
 def test_store_refuses_a_different_configuration(tmp_path):
     store = StudyStore(tmp_path / "study")
-    store.open({"dataset": "digits", "seeds": [0, 1], "eps": (0.1,)})
-    store.open({"dataset": "digits", "seeds": [0, 1], "eps": [0.1]})  # same after JSON
-    with pytest.raises(ValueError, match=r"different study configuration(.|\n)*seeds: \[0, 1\]"):
-        StudyStore(tmp_path / "study").open({"dataset": "digits", "seeds": [0, 1, 2],
-                                             "eps": [0.1]})
+    config = {"data": "digits", "seeds": [0, 1], "recipe": {"eps": (0.1,), "lr": 0.1}}
+    store.open(config)
+    store.open({**config, "recipe": {"eps": [0.1], "lr": 0.1}})  # the same after JSON
+    with pytest.raises(ValueError, match=r"different study") as error:
+        StudyStore(tmp_path / "study").open({**config, "seeds": [0, 1, 2],
+                                             "recipe": {"eps": [0.1], "lr": 0.01}})
+    # only the differing settings are named, with their dotted path
+    lines = [line.strip() for line in str(error.value).splitlines() if "!=" in line]
+    assert lines == ["recipe.lr: 0.1 (folder) != 0.01 (now)",
+                     "seeds: [0, 1] (folder) != [0, 1, 2] (now)"]
 
 
 def test_store_ignores_and_removes_stale_temporary_files(tmp_path):
     store = StudyStore(tmp_path)
     store.open({"a": 1})
     (store.cells / ".x.json.123.tmp").write_text("{half")
-    store.save_cell("x", {"metrics": {"clean": 1.0}})
+    store.save_cell(record("x", 0, 1.0))
     StudyStore(tmp_path).open({"a": 1})
-    assert sorted(p.name for p in store.cells.iterdir()) == ["x.json"]
-    assert store.finished_keys() == {"x"}
-    assert json.loads((store.cells / "x.json").read_text())["metrics"]["clean"] == 1.0
+    assert sorted(p.name for p in store.cells.iterdir()) == ["x__f0.3__standard__s0.json"]
+    assert store.finished_keys() == {"x__f0.3__standard__s0"}
+    cell = json.loads((store.cells / "x__f0.3__standard__s0.json").read_text())
+    assert cell["metrics"]["clean"] == 1.0
+    assert store.load_cells() == [CellRecord.from_dict(cell)]
 
 
 def test_missing_study_folder_is_a_clear_error(tmp_path):
@@ -110,3 +117,43 @@ def test_two_agreeing_seeds_are_not_a_verdict():
     section = summary_markdown(records).split("Paired difference from random")[1]
     rows = [line for line in section.splitlines() if line.startswith("| standard")]
     assert rows and not any("*" in line for line in rows)
+
+
+def test_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.md", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_metric_is_the_one_place_that_writes_and_reads_metric_text():
+    assert Metric.parse("pgd@0.1") == Metric("pgd", 0.1) == "pgd@0.1"
+    assert Metric("fgsm", 2 / 255).key == "fgsm@0.007843"
+    assert Metric.parse(Metric("fgsm", 2 / 255).key).eps == pytest.approx(2 / 255, rel=1e-4)
+    with pytest.raises(ValueError, match="clean metric has eps 0"):
+        Metric("clean", 0.1)
+
+
+def test_identical_coresets_are_named_once_and_left_out_of_differences():
+    records = [record(m, s, 0.8 + 0.01 * s) for m in ("easycore", "random") for s in range(3)]
+    records += [{**record("matched_random", s, 0.8 + 0.01 * s),
+                 "same_coreset_as": f"random__f0.3__standard__s{s}"} for s in range(3)]
+    assert identical_coresets(records) == {"matched_random": "random"}
+    text = summary_markdown(records)
+    assert "| standard | matched_random (= random) | 0.3 |" in text
+    assert "Identical coresets, trained once" in text
+    assert "| standard | matched_random | 0.3 |" not in text.split("Paired difference")[1]
+
+
+def test_study_result_to_frame_has_one_row_per_cell_and_metric():
+    result = StudyResult("x", [record("random", 0, 0.9, pgd=0.4), record("easycore", 0, 0.8)])
+    frame = result.to_frame()
+    assert len(frame) == 3 and set(frame["attack"]) == {"clean", "pgd"}
+    assert frame.loc[frame["attack"] == "pgd", "eps"].tolist() == [0.1]
+
+
+def test_config_differences_flatten_nested_settings():
+    assert config_differences({"a": {"b": 1}}, {"a": {"b": 1}}) == []
+    assert config_differences({"a": {"b": 1}}, {"a": {}}) == ["a.b: 1 (folder) != None (now)"]

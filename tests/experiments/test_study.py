@@ -11,14 +11,14 @@ import pytest
 
 from sk_easycore.experiments import run_study, study_config, write_report
 
-SETTINGS = dict(dataset="digits", methods=["easycore", "random"], fractions=[0.3],
+SETTINGS = dict(data="digits", methods=["easycore", "random"], fractions=[0.3],
                 attacks=["fgsm"], eps=[0.1], seeds=2, epochs=2, proxy_epochs=2)
 CLI_ARGS = ["--methods", "easycore,random", "--fractions", "0.3", "--attacks", "fgsm",
             "--eps", "0.1", "--seeds", "2", "--epochs", "2", "--proxy-epochs", "2", "--quiet"]
 
 
 def metrics_by_key(records):
-    return {r["key"]: r["metrics"] for r in records}
+    return {r.key: r.metrics for r in records}
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +29,24 @@ def serial_study(tmp_path_factory):
 
 def test_every_cell_once_with_controls_and_full_data(serial_study):
     out, result = serial_study
-    keys = sorted(r["key"] for r in result.records)
+    keys = sorted(r.key for r in result.records)
     expected = sorted(f"{m}__f{f}__standard__s{s}" for s in (0, 1)
                       for m, f in [("full", 1), ("easycore", 0.3), ("random", 0.3),
                                    ("matched_random", 0.3)])
     assert keys == expected
-    by_key = {r["key"]: r for r in result.records}
+    by_key = {r.key: r for r in result.records}
     for seed in (0, 1):
-        easy, control = (by_key[f"{m}__f0.3__standard__s{seed}"]
-                         for m in ("easycore", "matched_random"))
-        assert easy["class_counts"] == control["class_counts"]
-        assert by_key[f"full__f1__standard__s{seed}"]["n_train"] == 1347
+        easy, control, rand = (by_key[f"{m}__f0.3__standard__s{seed}"]
+                               for m in ("easycore", "matched_random", "random"))
+        assert easy.class_counts == control.class_counts
+        # class-balanced: the control draws random's very rows; trained once, recorded twice
+        assert control.sample_indices == rand.sample_indices
+        assert control.same_coreset_as == rand.key and control.metrics == rand.metrics
+        assert by_key[f"full__f1__standard__s{seed}"].n_train == 1347
     record = by_key["easycore__f0.3__standard__s0"]
-    assert set(record["metrics"]) == {"clean", "fgsm@0.1"}
-    assert record["versions"]["torch"] and record["config"]["recipe"]["epochs"] == 2
-    assert 0 <= record["metrics"]["fgsm@0.1"] <= record["metrics"]["clean"] <= 1
+    assert set(record.metrics) == {"clean", "fgsm@0.1"}
+    assert record.versions["torch"] and record.config["recipe"]["epochs"] == 2
+    assert 0 <= record.metrics["fgsm@0.1"] <= record.metrics["clean"] <= 1
 
 
 def test_summary_files_and_paired_differences(serial_study):
@@ -56,7 +59,9 @@ def test_summary_files_and_paired_differences(serial_study):
     assert not list(out.glob(".*.tmp"))
     assert "| standard | easycore | 0.3 |" in text and "| standard | full | 1 |" in text
     assert "Paired difference from random" in text
-    assert "| standard | matched_random | 0.3 | 2 |" in text
+    assert "| standard | matched_random (= random) | 0.3 |" in text
+    assert "Identical coresets, trained once" in text
+    assert "| standard | matched_random | 0.3 | 2 |" not in text
     assert (out / "summary.csv").read_text().startswith("regime,method,fraction,metric")
     assert "finished" in (out / "study.log").read_text()
 
@@ -72,8 +77,10 @@ def test_rerun_skips_finished_cells(serial_study):
 
 def test_changed_configuration_is_refused(serial_study):
     out, _ = serial_study
-    with pytest.raises(ValueError, match="different study configuration(.|\n)*epochs"):
+    with pytest.raises(ValueError, match="different study") as error:
         run_study(out, verbose=0, **{**SETTINGS, "epochs": 3})
+    assert [line.strip() for line in str(error.value).splitlines() if "!=" in line] == [
+        "recipe.epochs: 2 (folder) != 3 (now)"]
 
 
 def test_invalid_settings_name_the_parameter():
@@ -86,14 +93,15 @@ def test_invalid_settings_name_the_parameter():
     with pytest.raises(ValueError, match="budget must be one of"):
         study_config(budget="hours")
     with pytest.raises(ValueError, match="pass data_root"):
-        study_config(dataset="cifar10")["dataset"] and __import__(
-            "sk_easycore.experiments", fromlist=["load_dataset"]).load_dataset("cifar10")
+        study_config(data="cifar10")
+    with pytest.raises(ValueError, match="unknown dataset 'mine'; registered: cifar10"):
+        study_config(data="mine")
 
 
 def test_steps_budget_trains_coresets_longer(tmp_path):
     result = run_study(tmp_path, verbose=0, **{**SETTINGS, "methods": ["random"], "seeds": 1,
                                                "budget": "steps"})
-    epochs = {r["method"]: r["epochs"] for r in result.records}
+    epochs = {r.method: r.epochs for r in result.records}
     assert epochs == {"full": 2, "random": round(2 * 1347 / 405)}
 
 
@@ -155,7 +163,7 @@ def test_scores_file_is_reused_and_checked(tmp_path):
     from sk_easycore.experiments import load_dataset, load_scores, save_scores
     from sk_easycore.selection import EasyCoreSelector
 
-    path = save_scores(tmp_path / "scores", dataset="digits", proxy_epochs=1, seed=3)
+    path = save_scores(tmp_path / "scores", "digits", proxy_epochs=1, seed=3)
     X, y, _, _ = load_dataset("digits")
     scores = load_scores(path, X, y)
     assert set(scores) >= {"aign", "forgetting", "loss"} and scores["aign"].shape == (len(y),)
@@ -163,37 +171,37 @@ def test_scores_file_is_reused_and_checked(tmp_path):
         load_scores(path, X[:-1], y[:-1])
     result = run_study(tmp_path / "study", verbose=0, scores=path,
                        **{**SETTINGS, "seeds": 1, "methods": ["easycore"]})
-    (easy,) = [r for r in result.records if r["method"] == "easycore"]
+    (easy,) = [r for r in result.records if r.method == "easycore"]
     expected = EasyCoreSelector(scores["aign"], fraction=0.3).fit(X, y).sample_indices_
-    np.testing.assert_array_equal(easy["sample_indices"], expected)
+    np.testing.assert_array_equal(easy.sample_indices, expected)
 
 
 def test_scoring_runs_average_aign_over_proxies(tmp_path):
     import numpy as np
 
-    from sk_easycore._cache import seeded_clone
-    from sk_easycore.experiments import load_dataset
-    from sk_easycore.experiments._methods import _proxy
+    from sk_easycore.experiments import load_dataset, make_proxy, study_config
+    from sk_easycore.experiments._data import resolve_data
     from sk_easycore.selection import EasyCoreSelector
+    from sk_easycore.utils import int_seed
 
-    result = run_study(tmp_path, verbose=0, scoring_runs=2,
-                       **{**SETTINGS, "seeds": 1, "methods": ["easycore"]})
+    settings = {**SETTINGS, "seeds": 1, "methods": ["easycore"]}
+    result = run_study(tmp_path, verbose=0, scoring_runs=2, **settings)
     X, y, _, _ = load_dataset("digits")
-    base = seeded_clone(_proxy(result.records[0]["config"], X, y), 0)
-    runs = [seeded_clone(base, None).set_params(random_state=base.random_state + r).fit(X, y)
+    single = make_proxy(study_config(**settings), None, resolve_data("digits").load())
+    runs = [single.set_params(random_state=int_seed(0) + r).fit(X, y).scores_.copy()
             for r in range(2)]
-    mean = (runs[0].scores_ + runs[1].scores_) / 2
-    (easy,) = [r for r in result.records if r["method"] == "easycore"]
+    mean = (runs[0] + runs[1]) / 2
+    (easy,) = [r for r in result.records if r.method == "easycore"]
     expected = EasyCoreSelector(mean, fraction=0.3).fit(X, y).sample_indices_
-    np.testing.assert_array_equal(easy["sample_indices"], expected)
-    single = EasyCoreSelector(runs[0].scores_, fraction=0.3).fit(X, y).sample_indices_
+    np.testing.assert_array_equal(easy.sample_indices, expected)
+    single = EasyCoreSelector(runs[0], fraction=0.3).fit(X, y).sample_indices_
     assert not np.array_equal(single, expected)
 
 
 def test_adversarial_regimes_run(tmp_path):
     result = run_study(tmp_path, verbose=0, **{**SETTINGS, "seeds": 1, "methods": ["random"],
                                                "regimes": ["trades", "pgd"], "epochs": 1})
-    assert sorted(r["key"] for r in result.records) == [
+    assert sorted(r.key for r in result.records) == [
         "full__f1__pgd__s0", "full__f1__trades__s0",
         "random__f0.3__pgd__s0", "random__f0.3__trades__s0"]
-    assert all(0 <= r["metrics"]["fgsm@0.1"] <= 1 for r in result.records)
+    assert all(0 <= r.metrics["fgsm@0.1"] <= 1 for r in result.records)

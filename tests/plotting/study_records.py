@@ -16,5 +16,5 @@ def study_records(methods=("easycore", "random"), fractions=(0.1, 0.3), regimes=
                         metrics[f"{attack}@{e:g}"] = clean * (1 - 2 * e) - 0.02 * a
                 records.append({"regime": regime, "method": method, "fraction": fraction,
                                 "seed": seed, "metrics": metrics,
-                                "config": {"dataset": "toy"}})
+                                "config": {"data": "toy"}})
     return records

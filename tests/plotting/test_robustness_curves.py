@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from sk_easycore.experiments import summarize
-from sk_easycore.experiments._store import StudyStore
+from sk_easycore.results import StudyStore, summarize
 from sk_easycore.plotting import plot_accuracy_vs_eps
 from sk_easycore.plotting._common import method_colors
 from sk_easycore.robustness import RobustnessReport
@@ -87,7 +86,7 @@ def test_study_from_its_folder(tmp_path):
     store = StudyStore(tmp_path)
     store.open({"dataset": "toy"})
     for i, record in enumerate(study_records(seeds=(0,))):
-        store.save_cell(f"cell{i}", record)
+        store.save_cell(record)
     ax = plot_accuracy_vs_eps(tmp_path, "pgd", ax=plt.figure().gca())
     assert len(ax.containers) == 3
     with pytest.raises(FileNotFoundError, match="not a study folder"):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from sk_easycore.experiments import summarize, write_report
-from sk_easycore.experiments._store import StudyStore
+from sk_easycore.experiments import write_report
+from sk_easycore.results import StudyStore, summarize
 from sk_easycore.plotting import plot_study_summary, save_study_figures
 from sk_easycore.plotting._common import method_colors
 from tests.plotting.study_records import study_records
@@ -67,7 +67,7 @@ def test_figures_written_atomically_beside_the_summary(tmp_path, monkeypatch):
     store.open({"dataset": "toy"})
     for i, record in enumerate(study_records(regimes=("standard", "pgd"),
                                              attacks=("fgsm", "pgd"))):
-        store.save_cell(f"cell{i:02d}", record)
+        store.save_cell(record)
     result = write_report(tmp_path)
     names = ["summary.png", "robustness_standard_fgsm.png", "robustness_standard_pgd.png",
              "robustness_pgd_fgsm.png", "robustness_pgd_pgd.png"]

@@ -190,3 +190,18 @@ def test_record_aign_gives_the_eval_norms_and_changes_nothing_else(digits_small)
     assert not hasattr(plain, "aign_")
     refit = recorded.set_params(record_aign=False).fit(X, y)
     assert not hasattr(refit, "aign_") and not hasattr(refit, "aign_history_")
+
+
+def test_inner_defaults_kl_for_trades_and_ce_for_pgd(digits_small):
+    X, y = digits_small
+
+    def weights(**params):
+        return [p.detach().clone() for p in _cheap(**params).fit(X, y).net_.module_.parameters()]
+
+    def same(a, b):
+        return all(torch.equal(pa, pb) for pa, pb in zip(a, b))
+
+    kl, ce = weights(inner="kl"), weights(inner="ce")
+    assert same(weights(), kl) and not same(kl, ce)
+    assert same(weights(inner="ce"), ce)  # the CE inner attack is seeded too
+    assert same(weights(method="pgd"), weights(method="pgd", inner="ce"))

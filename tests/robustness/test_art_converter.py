@@ -49,7 +49,7 @@ def test_pipeline_with_a_selector_uses_the_final_net(digits_small):
 def test_input_shape_from_n_features_in_for_tables(rng):
     X = rng.rand(60, 5).astype(np.float32)
     y = rng.randint(0, 3, 60)
-    from sk_easycore.scoring import make_default_net
+    from sk_easycore.models import make_default_net
 
     net = make_default_net(X.shape, 3, max_epochs=1)
     pipe = Pipeline([("select", RandomSelector(fraction=0.5, random_state=0)), ("net", net)])

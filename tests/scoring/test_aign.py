@@ -8,6 +8,9 @@ import torch
 from skorch.callbacks import Callback
 from sklearn.base import clone
 
+from torch.utils.data import DataLoader
+
+from sk_easycore.data import LabeledDataset
 from sk_easycore.scoring import AIGNScorer, InputGradientRecorder
 from tests.conftest import make_cnn
 
@@ -27,16 +30,17 @@ class ReferenceNorms(Callback):
     """Before each training batch, record the autograd norms of its samples at the current weights."""
 
     def on_train_begin(self, net, X=None, **kwargs):
-        self.reference_ = np.full((net.max_epochs, len(X["X"])), np.nan)
+        self.reference_ = np.full((net.max_epochs, len(X)), np.nan)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:
             return
         X, y = batch
-        index = X["sample_index"].numpy()
+        index = dict(net.callbacks_)["aign_recorder"].batch_index_.numpy()
         criterion = torch.nn.CrossEntropyLoss(reduction="sum")  # one sample: sum == mean
         epoch = len(net.history) - 1
-        self.reference_[epoch, index] = per_sample_norms(net.module_, criterion, X["X"], y)
+        self.reference_[epoch, index] = per_sample_norms(net.module_, criterion,
+                                                         X.detach(), y)
 
 
 def test_train_mode_matches_per_sample_autograd(digits_small):
@@ -133,12 +137,12 @@ def test_recording_detaches_from_the_net_even_on_error(digits_small):
     with pytest.raises(RuntimeError, match="second batch"):
         with recorder.recording(net):
             assert net.callbacks_[0] == ("aign_recorder", recorder)
-            assert len(net.module_._forward_pre_hooks) == 1
-            net.partial_fit({"X": X, "sample_index": np.arange(len(X))}, y)
+            assert net.iterator_train is not DataLoader
+            net.partial_fit(LabeledDataset(X, y, with_index=True), y)
     assert (~torch.isnan(recorder._norms)).sum() == net.batch_size  # the first batch was recorded
     assert len(net.callbacks_) == n_callbacks
     assert all(cb is not recorder for _, cb in net.callbacks_)
-    assert not net.module_._forward_pre_hooks
+    assert net.iterator_train is DataLoader
 
 
 def test_default_nets_for_images_and_tables(digits_small, rng):

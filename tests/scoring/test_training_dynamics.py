@@ -16,7 +16,7 @@ class ReferenceDynamics(Callback):
     """Before each training batch, the loss, EL2N, GraNd and correctness of its rows, by hand."""
 
     def on_train_begin(self, net, X=None, **kwargs):
-        shape = (net.max_epochs, len(X["X"]))
+        shape = (net.max_epochs, len(X))
         self.reference_ = {name: np.full(shape, np.nan) for name in ("loss", "el2n", "grand",
                                                                      "correct")}
 
@@ -24,10 +24,11 @@ class ReferenceDynamics(Callback):
         if not training:
             return
         X, y = batch
-        index, epoch = X["sample_index"].numpy(), len(net.history) - 1
+        index = dict(net.callbacks_)["aign_recorder"].batch_index_.numpy()
+        epoch = len(net.history) - 1
         module = net.module_
         with torch.no_grad():
-            h = module.embed(X["X"]).numpy().astype(np.float64)
+            h = module.embed(X).numpy().astype(np.float64)
             logits = module.classifier(torch.as_tensor(h, dtype=torch.float32)).numpy()
         p = np.exp(logits - logits.max(1, keepdims=True))
         p /= p.sum(1, keepdims=True)

@@ -16,8 +16,11 @@ from collections import defaultdict
 import numpy as np
 from scipy import stats
 
-__all__ = ["differences_csv", "paired_differences", "summarize", "summary_csv",
-           "summary_markdown"]
+from ._names import method_order
+from ._records import Metric, as_record
+
+__all__ = ["differences_csv", "identical_coresets", "paired_differences", "summarize",
+           "summary_csv", "summary_markdown"]
 
 CONFIDENCE = 0.95
 # Two seeds that happen to agree give a zero-width interval: no verdict below three pairs.
@@ -26,10 +29,51 @@ MIN_PAIRS = 3
 
 def _group(records):
     groups = defaultdict(dict)  # (regime, method, fraction, metric) -> {seed: value}
-    for r in records:
-        for metric, value in r["metrics"].items():
-            groups[(r["regime"], r["method"], r["fraction"], metric)][r["seed"]] = value
+    for r in map(as_record, records):
+        for metric, value in r.metrics.items():
+            groups[(r.regime, r.method, r.fraction, metric)][r.seed] = value
     return groups
+
+
+def _sort_key(group):
+    regime, method, fraction, metric = group
+    return (regime != "standard", regime, method_order(method), fraction, metric.sort_key())
+
+
+def identical_coresets(records):
+    """Methods whose every cell trained the very coreset of another method's cell.
+
+    The study trains such a coreset once (for example the class-matched control,
+    which under class-balanced selection draws exactly the rows of ``random``)
+    and records it as ``same_coreset_as``.
+
+    Parameters
+    ----------
+    records : list of CellRecord or dict
+
+    Returns
+    -------
+    same : dict of {str: str}
+        ``{method: method whose coresets it repeats}``.
+
+    Examples
+    --------
+    >>> recs = [{"method": "random", "fraction": 0.3, "regime": "standard", "seed": 0,
+    ...          "metrics": {"clean": 0.9}},
+    ...         {"method": "matched_random", "fraction": 0.3, "regime": "standard", "seed": 0,
+    ...          "metrics": {"clean": 0.9}, "same_coreset_as": "random__f0.3__standard__s0"}]
+    >>> identical_coresets(recs)
+    {'matched_random': 'random'}
+    """
+    records = [as_record(r) for r in records]
+    method_of = {r.key: r.method for r in records}
+    same = {}
+    for method in {r.method for r in records}:
+        cells = [r for r in records if r.method == method]
+        sources = {method_of.get(r.same_coreset_as) for r in cells}
+        if len(sources) == 1 and None not in sources:
+            same[method] = sources.pop()
+    return same
 
 
 def summarize(records):
@@ -37,26 +81,29 @@ def summarize(records):
 
     Parameters
     ----------
-    records : list of dict
-        Cell records with keys ``regime``, ``method``, ``fraction``, ``seed`` and
-        ``metrics`` (a dict of metric name to value).
+    records : list of CellRecord or dict
+        Cell records (dicts need ``regime``, ``method``, ``fraction``, ``seed``
+        and ``metrics``, a dict of metric name to value).
 
     Returns
     -------
     rows : list of dict
-        One row per group, sorted, with ``mean``, ``std`` (ddof=1; NaN for one seed)
-        and ``n_seeds``.
+        One row per group (``metric`` is a :class:`Metric`), standard training
+        first, methods in display order, with ``mean``, ``std`` (ddof=1; NaN for
+        one seed) and ``n_seeds``.
 
     Examples
     --------
     >>> recs = [{"regime": "standard", "method": "random", "fraction": 0.3, "seed": s,
     ...          "metrics": {"clean": v}} for s, v in enumerate([0.8, 0.9])]
     >>> row = summarize(recs)[0]
-    >>> round(row["mean"], 3), round(row["std"], 4), row["n_seeds"]
-    (0.85, 0.0707, 2)
+    >>> row["metric"], round(row["mean"], 3), round(row["std"], 4), row["n_seeds"]
+    (Metric(attack='clean', eps=0.0), 0.85, 0.0707, 2)
     """
     rows = []
-    for (regime, method, fraction, metric), by_seed in sorted(_group(records).items()):
+    groups = _group(records)
+    for regime, method, fraction, metric in sorted(groups, key=_sort_key):
+        by_seed = groups[(regime, method, fraction, metric)]
         values = np.array(list(by_seed.values()), dtype=float)
         rows.append({
             "regime": regime, "method": method, "fraction": fraction, "metric": metric,
@@ -72,7 +119,7 @@ def paired_differences(records, reference):
 
     Parameters
     ----------
-    records : list of dict
+    records : list of CellRecord or dict
         Cell records (see :func:`summarize`).
     reference : str
         The method subtracted, e.g. ``"random"`` or ``"easycore"``.
@@ -96,7 +143,8 @@ def paired_differences(records, reference):
     """
     groups = _group(records)
     rows = []
-    for (regime, method, fraction, metric), by_seed in sorted(groups.items()):
+    for regime, method, fraction, metric in sorted(groups, key=_sort_key):
+        by_seed = groups[(regime, method, fraction, metric)]
         ref = groups.get((regime, reference, fraction, metric))
         if method == reference or ref is None:
             continue
@@ -162,12 +210,15 @@ def summary_markdown(records, references=("random", "easycore"), figures=None):
     >>> print(summary_markdown(recs).splitlines()[4])
     | standard | random | 0.3 | 90.0 +- n/a (1) |
     """
+    records = [as_record(r) for r in records]
     rows = summarize(records)
-    metrics = sorted({r["metric"] for r in rows}, key=lambda m: (m != "clean", m))
+    same = identical_coresets(records)
+    metrics = sorted({r["metric"] for r in rows}, key=Metric.sort_key)
+    header = " | ".join(m.key for m in metrics)
     cells = {(r["regime"], r["method"], r["fraction"], r["metric"]): r for r in rows}
-    keys = sorted({(r["regime"], r["method"], r["fraction"]) for r in rows})
+    keys = list(dict.fromkeys((r["regime"], r["method"], r["fraction"]) for r in rows))
     out = ["## Accuracy (%), mean +- std over seeds (number of seeds)", "",
-           "| regime | method | fraction | " + " | ".join(metrics) + " |",
+           "| regime | method | fraction | " + header + " |",
            "|---|---|---|" + "---|" * len(metrics)]
     for regime, method, fraction in keys:
         values = []
@@ -175,9 +226,18 @@ def summary_markdown(records, references=("random", "easycore"), figures=None):
             r = cells.get((regime, method, fraction, m))
             values.append("" if r is None else
                           f"{_pct(r['mean'])} +- {_pct(r['std'])} ({r['n_seeds']})")
-        out.append(f"| {regime} | {method} | {fraction:g} | " + " | ".join(values) + " |")
+        name = method if method not in same else f"{method} (= {same[method]})"
+        out.append(f"| {regime} | {name} | {fraction:g} | " + " | ".join(values) + " |")
+    if same:
+        out += ["", "Identical coresets, trained once: " + "; ".join(
+            f"`{m}` selected exactly the rows of `{s}` in every cell (for the class-matched "
+            "control under class-balanced selection: the same per-class counts and the same "
+            "seeded draw), so its rows repeat those numbers and it is left out of the "
+            "differences below" if m == "matched_random" else
+            f"`{m}` selected exactly the rows of `{s}` in every cell"
+            for m, s in sorted(same.items())) + "."]
     for reference in references:
-        diffs = paired_differences(records, reference)
+        diffs = [d for d in paired_differences(records, reference) if d["method"] not in same]
         if not diffs:
             continue
         by_row = defaultdict(dict)
@@ -187,9 +247,9 @@ def summary_markdown(records, references=("random", "easycore"), figures=None):
                 "", f"Mean difference and its {CONFIDENCE:.0%} Student-t confidence interval over "
                 "the paired seeds. `*` marks an interval that excludes 0 over at least "
                 f"{MIN_PAIRS} seeds; every other difference is within noise.", "",
-                "| regime | method | fraction | pairs | " + " | ".join(metrics) + " |",
+                "| regime | method | fraction | pairs | " + header + " |",
                 "|---|---|---|---|" + "---|" * len(metrics)]
-        for (regime, method, fraction), row in sorted(by_row.items()):
+        for (regime, method, fraction), row in by_row.items():
             pairs = max(d["n_pairs"] for d in row.values())
             values = ["" if m not in row else _diff_cell(row[m]) for m in metrics]
             out.append(f"| {regime} | {method} | {fraction:g} | {pairs} | "
@@ -215,8 +275,10 @@ def differences_csv(records, references=("random", "easycore")):
         "regime", "method", "reference", "fraction", "metric", "mean_diff", "ci_low",
         "ci_high", "n_pairs", "verdict"], lineterminator="\n")
     writer.writeheader()
+    same = identical_coresets(records)
     for reference in references:
-        writer.writerows(paired_differences(records, reference))
+        writer.writerows(d for d in paired_differences(records, reference)
+                         if d["method"] not in same)
     return buf.getvalue()
 
 

@@ -1,0 +1,107 @@
+"""Training augmentation applied to whole batches on the model's device (no per-sample CPU work)."""
+
+import torch
+from torch.utils.data import DataLoader
+
+__all__ = ["AUGMENTATIONS", "AugmentingLoader", "augment_batch", "random_crop_flip"]
+
+AUGMENTATIONS = ("none", "crop_flip")
+
+
+def random_crop_flip(x, *, padding=4):
+    """Random crop with ``padding`` zero pixels on every side, then a random horizontal flip.
+
+    The standard CIFAR augmentation (Zagoruyko & Komodakis; He et al.), done for a
+    whole batch at once with tensor indexing on ``x``'s device: each image gets its
+    own offset in ``[0, 2 * padding]`` per axis and its own coin for the flip,
+    drawn from torch's generator of that device (seed it with
+    :func:`sk_easycore.utils.torch_seed`).
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n, C, H, W)
+        A batch of images.
+    padding : int, default=4
+        Zero padding before cropping back to ``H x W``.
+
+    Returns
+    -------
+    augmented : torch.Tensor of shape (n, C, H, W)
+        A new tensor; ``x`` is unchanged.
+
+    Examples
+    --------
+    >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    >>> torch.manual_seed(0) is not None and random_crop_flip(x, padding=1).shape
+    torch.Size([1, 1, 4, 4])
+    >>> bool(torch.equal(random_crop_flip(x, padding=0).sum(), x.sum()))  # a flip at most
+    True
+    """
+    if x.dim() != 4:
+        raise ValueError(f"crop_flip augments images (n, C, H, W); got shape {tuple(x.shape)}.")
+    n, c, h, w = x.shape
+    device = x.device
+    padded = torch.nn.functional.pad(x, (padding, padding, padding, padding))
+    top = torch.randint(0, 2 * padding + 1, (n,), device=device)
+    left = torch.randint(0, 2 * padding + 1, (n,), device=device)
+    rows = (top[:, None] + torch.arange(h, device=device)[None])[:, None, :, None]
+    cols = (left[:, None] + torch.arange(w, device=device)[None])[:, None, None, :]
+    batch = torch.arange(n, device=device)[:, None, None, None]
+    channel = torch.arange(c, device=device)[None, :, None, None]
+    out = padded[batch, channel, rows, cols]
+    flip = torch.rand(n, device=device) < 0.5
+    return torch.where(flip[:, None, None, None], out.flip(-1), out)
+
+
+def augment_batch(x, augment):
+    """``x`` augmented by the named augmentation (``"none"`` returns it as is).
+
+    Examples
+    --------
+    >>> augment_batch(torch.zeros(2, 3), "none").shape
+    torch.Size([2, 3])
+    """
+    if augment in (None, "none"):
+        return x
+    if augment == "crop_flip":
+        return random_crop_flip(x)
+    raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
+
+
+class AugmentingLoader(DataLoader):
+    """A DataLoader that moves each batch's inputs to ``device`` and augments them there.
+
+    Use it as a skorch net's ``iterator_train`` (``iterator_train=AugmentingLoader,
+    iterator_train__augment="crop_flip", iterator_train__device="cuda"``): the
+    training batches are augmented on the model's device, the evaluation ones
+    (``iterator_valid``) never are. The first element of every batch is the
+    input; the others (labels, sample indices) pass through unchanged.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+    augment : {"none", "crop_flip"}, default="none"
+        The augmentation.
+    device : str or torch.device, default="cpu"
+        Where the batch is moved before augmenting.
+    **kwargs
+        DataLoader's own arguments (``batch_size``, ``shuffle``, ...).
+
+    Examples
+    --------
+    >>> ds = torch.utils.data.TensorDataset(torch.rand(6, 3, 8, 8), torch.zeros(6))
+    >>> [tuple(x.shape) for x, _ in AugmentingLoader(ds, augment="crop_flip", batch_size=4)]
+    [(4, 3, 8, 8), (2, 3, 8, 8)]
+    """
+
+    def __init__(self, dataset, *args, augment="none", device="cpu", **kwargs):
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
+        self.augment = augment
+        self.device = device
+        super().__init__(dataset, *args, **kwargs)
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            x = augment_batch(batch[0].to(self.device), self.augment)
+            yield (x, *batch[1:]) if isinstance(batch, tuple) else [x, *batch[1:]]

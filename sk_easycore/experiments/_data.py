@@ -1,0 +1,440 @@
+"""The study's data: a public registry of named datasets, and the data a study is handed.
+
+``register_dataset(name, loader, recipe)`` adds a dataset the study and the command line
+know by name; the built-in ones are digits, synthetic2d, cifar10 and cifar100. A study
+can also take arrays, a pair of torch Datasets, an ``.npz`` file or an image folder.
+Whatever the source, :func:`resolve_data` turns it into a picklable :class:`DataSource`
+(the loader travels with every cell, so worker processes and Dask workers see the user's
+data without any registry), and :meth:`DataSource.load` gives a :class:`StudyData` with
+labels encoded as ``0 .. n_classes - 1``.
+"""
+
+import dataclasses
+import functools
+import logging
+import os
+
+import numpy as np
+
+from ._config import Recipe
+
+__all__ = ["DataSource", "StudyData", "default_recipe", "load_dataset", "prepare_data",
+           "recipe_for", "register_dataset", "registered_datasets", "resolve_data",
+           "unregister_dataset"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyData:
+    """A study's training and test data, labels encoded as ``0 .. n_classes - 1``.
+
+    ``X_train`` and ``X_test`` are float32 arrays or datasets of ``(x, label)``
+    items (their labels are the encoded ones); ``y_train`` and ``y_test`` are
+    int64 arrays; ``classes`` holds the original labels.
+    """
+
+    X_train: object
+    y_train: np.ndarray
+    X_test: object
+    y_test: np.ndarray
+    classes: np.ndarray
+
+    @property
+    def n_classes(self):
+        return len(self.classes)
+
+    def fingerprint(self):
+        """One content hash of the training and the test data."""
+        from ..data import fingerprint
+
+        return fingerprint((fingerprint(self.X_train, self.y_train),
+                            fingerprint(self.X_test, self.y_test)))
+
+    def example(self, n=64):
+        """The first ``n`` training inputs as one float32 array (for a net factory)."""
+        from ..data import is_dataset
+
+        if not is_dataset(self.X_train):
+            return self.X_train[:n]
+        items = [self.X_train[i][0] for i in range(min(n, len(self.X_train)))]
+        return np.stack([np.asarray(x, dtype=np.float32) for x in items])
+
+
+def _check_array(name, X):
+    from sklearn.utils import check_array
+
+    try:
+        X = check_array(X, allow_nd=True, dtype=np.float32, ensure_all_finite=True,
+                        ensure_min_features=1)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return np.ascontiguousarray(X)
+
+
+def _labels(name, y, n):
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{name} must hold one label per row ({n}); got shape {y.shape}.")
+    return y
+
+
+def prepare_data(X_train, y_train, X_test, y_test):
+    """Check and encode a study's data (arrays or datasets) into a :class:`StudyData`.
+
+    Arrays (and pandas DataFrames) become C-contiguous float32 (skorch's
+    networks refuse float64), checked finite; a dataset is not read, apart
+    from its labels. Test labels unknown to the training data are an error.
+    """
+    from ..data import LabeledDataset, dataset_labels, input_shape, is_dataset
+
+    parts = {}
+    for split, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
+        if is_dataset(X):
+            y = dataset_labels(X) if y is None else y
+            parts[split] = (X, _labels(f"y_{split}", y, len(X)))
+        else:
+            if y is None:
+                raise ValueError(f"y_{split} is required with array data.")
+            X = _check_array(f"X_{split}", X)
+            parts[split] = (X, _labels(f"y_{split}", y, len(X)))
+    (X_train, y_train), (X_test, y_test) = parts["train"], parts["test"]
+    if input_shape(X_train)[1:] != input_shape(X_test)[1:]:
+        raise ValueError(f"training inputs have shape {input_shape(X_train)[1:]} but test "
+                         f"inputs {input_shape(X_test)[1:]}.")
+    classes, y_train_encoded = np.unique(y_train, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"the training data has one class ({classes[0]!r}); a study needs two.")
+    index = np.clip(np.searchsorted(classes, y_test), 0, len(classes) - 1)
+    if np.any(classes[index] != y_test):
+        unknown = np.unique(y_test[classes[index] != y_test])[:5].tolist()
+        raise ValueError(f"the test labels {unknown} do not occur in the training data.")
+    y_train_encoded = y_train_encoded.astype(np.int64)
+    y_test_encoded = index.astype(np.int64)
+    if is_dataset(X_train):
+        X_train = LabeledDataset(X_train, y_train_encoded)
+    if is_dataset(X_test):
+        X_test = LabeledDataset(X_test, y_test_encoded)
+    return StudyData(X_train, y_train_encoded, X_test, y_test_encoded, classes)
+
+
+def default_recipe(data):
+    """A recipe for data of your own, chosen by its shape, range and size.
+
+    - Images ``(n, C, H, W)``: a :class:`~sk_easycore.models.SmallCNN`, Adam
+      1e-3, batch 64, 30 epochs (proxy 20), L-inf eps 2/255, 4/255, 8/255 (and
+      PGD 8/255 in adversarial training), as in the usual 8-bit image setting.
+    - Tables ``(n, d)``: a small residual MLP (2 blocks of 64) that
+      standardizes the columns inside, Adam 1e-3, batch 64, 30 epochs (proxy
+      20); eps 0.05, 0.1 and 0.2 times the median column standard deviation of
+      the training rows (raw units), training eps 0.1 of it, unbounded inputs.
+
+    Inputs outside [0, 1] are attacked without clipping (``clip_values=None``).
+    Override any field (``epochs=...``) in :func:`run_study`.
+
+    Parameters
+    ----------
+    data : StudyData
+
+    Returns
+    -------
+    recipe : Recipe
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> data = prepare_data(rng.normal(0, 2, (40, 3)), rng.integers(0, 2, 40),
+    ...                     rng.normal(0, 2, (10, 3)), rng.integers(0, 2, 10))
+    >>> recipe = default_recipe(data)
+    >>> recipe.model, recipe.standardize, recipe.clip_values, recipe.eps[1] > 0.1
+    ('small_mlp', True, None, True)
+    """
+    from ..data import input_shape, is_dataset
+
+    shape = input_shape(data.X_train)
+    in_unit_range = None
+    if not is_dataset(data.X_train):
+        in_unit_range = bool(data.X_train.min() >= 0 and data.X_train.max() <= 1)
+    if len(shape) == 4:
+        return Recipe(model="small_cnn", eps=(2 / 255, 4 / 255, 8 / 255), train_eps=8 / 255,
+                      train_eps_step=2 / 255,
+                      clip_values=(0.0, 1.0) if in_unit_range in (None, True) else None)
+    if len(shape) == 2:
+        scale = float(np.median(data.X_train.std(axis=0)))
+        scale = scale if scale > 0 else 1.0
+        eps = tuple(float(f"{k * scale:.4g}") for k in (0.05, 0.1, 0.2))
+        return Recipe(model="small_mlp", standardize=True, eps=eps,
+                      train_eps=float(f"{0.1 * scale:.4g}"),
+                      train_eps_step=float(f"{0.025 * scale:.4g}"),
+                      clip_values=(0.0, 1.0) if in_unit_range else None)
+    raise ValueError(f"no default recipe for inputs of shape {shape}: the study's models take "
+                     "tables (n, d) and images (n, C, H, W). Pass net= (your own network) and "
+                     "the recipe fields (epochs=..., eps=...).")
+
+
+# ---------------------------------------------------------------- the registry
+
+_REGISTRY = {}
+
+
+def register_dataset(name, loader, recipe=None):
+    """Make a dataset known to the study and the command line by ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The name (``--data NAME``). An existing name is replaced.
+    loader : callable
+        ``loader(data_root) -> (X_train, y_train, X_test, y_test)`` (arrays) or
+        ``-> (train_dataset, test_dataset)`` (map-style torch Datasets of
+        ``(x, label)`` items). ``data_root`` is the folder given with
+        ``data_root=`` / ``--data-root`` (or None). It must be picklable (a
+        module-level function): it is sent to worker processes with every cell.
+    recipe : Recipe or None, default=None
+        The dataset's training and attack recipe; None picks one from the data
+        (:func:`default_recipe`).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.model_selection import train_test_split
+    >>> def breast_cancer(root):
+    ...     X, y = load_breast_cancer(return_X_y=True)
+    ...     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    ...     return X_train, y_train, X_test, y_test
+    >>> register_dataset("breast_cancer", breast_cancer)
+    >>> "breast_cancer" in registered_datasets()
+    True
+    >>> unregister_dataset("breast_cancer")
+    """
+    if not isinstance(name, str) or not name or ":" in name or name.endswith(".npz"):
+        raise ValueError(f"a dataset name is a non-empty string without ':' that does not end "
+                         f"in .npz; got {name!r}.")
+    if not callable(loader):
+        raise TypeError(f"loader must be callable (data_root) -> data; got {loader!r}.")
+    if recipe is not None and not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a Recipe or None; got {type(recipe).__name__}.")
+    _REGISTRY[name] = (loader, recipe)
+
+
+def unregister_dataset(name):
+    """Forget a dataset registered by :func:`register_dataset`."""
+    _REGISTRY.pop(name, None)
+
+
+def registered_datasets():
+    """The names of the registered datasets, sorted.
+
+    Examples
+    --------
+    >>> registered_datasets()[:4]
+    ['cifar10', 'cifar100', 'digits', 'synthetic2d']
+    """
+    return sorted(_REGISTRY)
+
+
+def recipe_for(name):
+    """The recipe registered with dataset ``name`` (None: chosen from the data when loaded).
+
+    Examples
+    --------
+    >>> recipe_for("digits").model
+    'small_cnn'
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; registered: {', '.join(registered_datasets())} "
+                         "(or a FILE.npz, imagefolder:ROOT, or data passed from Python).")
+    return _REGISTRY[name][1]
+
+
+def _digits(data_root=None):
+    from sklearn.model_selection import train_test_split
+
+    from ..datasets import load_digits_images
+
+    X, y = load_digits_images()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=0)
+    return X_train, y_train, X_test, y_test
+
+
+def _synthetic2d(data_root=None, n_samples=3000):
+    from sklearn.model_selection import train_test_split
+
+    from ..datasets import make_synthetic_2d
+
+    X, y = make_synthetic_2d(n_samples, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=1 / 3, stratify=y,
+                                                        random_state=0)
+    return X_train, y_train, X_test, y_test
+
+
+def _cifar(name, data_root=None):
+    from ..datasets import load_cifar10, load_cifar100
+
+    if data_root is None:
+        raise ValueError(f"dataset {name!r} is read from local files: pass data_root "
+                         "(--data-root), the folder holding the CIFAR python version.")
+    load = load_cifar10 if name == "cifar10" else load_cifar100
+    return (*load(data_root, train=True), *load(data_root, train=False))
+
+
+# The EasyCore paper's CIFAR recipe (ResNet-18, SGD 0.9, lr 0.1, cosine, batch 200,
+# 300 epochs, wd 5e-4; PGD eps 8/255, step 2/255, 10 steps to train, 20 to evaluate).
+CIFAR_RECIPE = Recipe(
+    model="resnet18", optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
+    batch_size=200, epochs=300, scheduler="cosine", proxy_epochs=300,
+    eps=(2 / 255, 4 / 255, 8 / 255), train_eps=8 / 255, train_eps_step=2 / 255,
+)
+register_dataset("digits", _digits, Recipe(model="small_cnn"))
+register_dataset("synthetic2d", _synthetic2d, Recipe(
+    model="residual_mlp", batch_size=128, epochs=60, proxy_epochs=40,
+    eps=(0.01, 0.02, 0.04), train_eps=0.02, train_eps_step=0.005,
+))
+register_dataset("cifar10", functools.partial(_cifar, "cifar10"), CIFAR_RECIPE)
+register_dataset("cifar100", functools.partial(_cifar, "cifar100"), CIFAR_RECIPE)
+
+
+# ---------------------------------------------------------------- sources
+
+def _load_npz(path, data_root=None):
+    keys = ("X_train", "y_train", "X_test", "y_test")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such .npz file: {path}")
+    with np.load(path, allow_pickle=False) as data:
+        missing = [k for k in keys if k not in data.files]
+        if missing:
+            raise ValueError(f"{path} lacks the arrays {missing}; an .npz study file holds "
+                             f"{', '.join(keys)} (it has {sorted(data.files)}).")
+        return tuple(data[k] for k in keys)
+
+
+def _load_imagefolder(root, data_root=None):
+    from torchvision import datasets, transforms
+
+    splits = {}
+    for split in ("train", "test"):
+        folder = os.path.join(root, split)
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(
+                f"imagefolder:{root} needs the folders {root}/train/ and {root}/test/, each "
+                "with one sub-folder of images per class (torchvision's ImageFolder layout); "
+                f"{folder} is missing.")
+        splits[split] = datasets.ImageFolder(folder, transform=transforms.ToTensor())
+    if splits["train"].classes != splits["test"].classes:
+        raise ValueError(f"imagefolder:{root}: train/ has the classes "
+                         f"{splits['train'].classes} but test/ {splits['test'].classes}.")
+    return splits["train"], splits["test"]
+
+
+def _given(parts, data_root=None):
+    return parts
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """Where a study's data comes from: a name and a picklable loader.
+
+    ``load()`` reads and encodes it (:class:`StudyData`); the source, not the
+    data, travels with every cell to worker processes (for data passed from
+    Python, the loader holds it).
+    """
+
+    name: str
+    loader: object
+    recipe: Recipe = None
+    data_root: str = None
+
+    def load(self):
+        from ..data import is_dataset
+
+        parts = self.loader(self.data_root)
+        if len(parts) == 2:
+            (X_train, X_test), (y_train, y_test) = parts, (None, None)
+            if not (is_dataset(X_train) and is_dataset(X_test)):
+                raise TypeError("a pair of data must be two torch Datasets (train, test).")
+        elif len(parts) == 4:
+            X_train, y_train, X_test, y_test = parts
+        else:
+            raise ValueError(f"data of {self.name!r} must be (X_train, y_train, X_test, y_test) "
+                             f"or (train_dataset, test_dataset); got {len(parts)} parts.")
+        return prepare_data(X_train, y_train, X_test, y_test)
+
+
+def resolve_data(data, data_root=None):
+    """The :class:`DataSource` of a study's ``data`` argument.
+
+    Parameters
+    ----------
+    data : str, tuple
+        A registered name (:func:`registered_datasets`), ``"FILE.npz"`` (keys
+        ``X_train``, ``y_train``, ``X_test``, ``y_test``),
+        ``"imagefolder:ROOT"`` (``ROOT/train`` and ``ROOT/test`` in
+        torchvision's ``ImageFolder`` layout, images of one size), the arrays
+        ``(X_train, y_train, X_test, y_test)``, or two torch Datasets
+        ``(train, test)`` of ``(x, label)`` items.
+    data_root : str or None, default=None
+        The folder a registered dataset is read from (CIFAR).
+
+    Returns
+    -------
+    source : DataSource
+
+    Examples
+    --------
+    >>> resolve_data("digits").name
+    'digits'
+    >>> resolve_data("mnist")
+    Traceback (most recent call last):
+        ...
+    ValueError: unknown dataset 'mnist'; registered: cifar10, cifar100, digits, synthetic2d ...
+    """
+    if isinstance(data, (str, os.PathLike)):
+        text = os.fspath(data)
+        if text.startswith("imagefolder:"):
+            root = os.path.abspath(os.path.expanduser(text[len("imagefolder:"):]))
+            return DataSource(f"imagefolder:{root}", functools.partial(_load_imagefolder, root))
+        if text.endswith(".npz"):
+            path = os.path.abspath(os.path.expanduser(text))
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"no such .npz file: {path}")
+            return DataSource(f"npz:{path}", functools.partial(_load_npz, path))
+        recipe = recipe_for(text)  # unknown names are an error, never a fallback
+        root = None if data_root is None else os.path.abspath(os.path.expanduser(
+            os.fspath(data_root)))
+        return DataSource(text, _REGISTRY[text][0], recipe, root)
+    if isinstance(data, (tuple, list)) and len(data) in (2, 4):
+        name = "datasets" if len(data) == 2 else "arrays"
+        return DataSource(name, functools.partial(_given, tuple(data)))
+    raise TypeError("data must be a registered name, 'FILE.npz', 'imagefolder:ROOT', "
+                    "(X_train, y_train, X_test, y_test) or (train_dataset, test_dataset); got "
+                    f"{type(data).__name__}.")
+
+
+def load_dataset(name, data_root=None):
+    """``(X_train, y_train, X_test, y_test)`` of a registered dataset, labels encoded.
+
+    Parameters
+    ----------
+    name : str
+        A registered dataset (:func:`registered_datasets`).
+    data_root : str, Path or None, default=None
+        The folder it is read from, if it needs one (CIFAR).
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        Arrays (float32 inputs, int64 labels) or datasets and their labels.
+
+    Examples
+    --------
+    >>> X_train, y_train, X_test, y_test = load_dataset("digits")
+    >>> X_train.shape, X_test.shape
+    ((1347, 1, 8, 8), (450, 1, 8, 8))
+    """
+    data = resolve_data(name, data_root).load()
+    return data.X_train, data.y_train, data.X_test, data.y_test

@@ -1,0 +1,29 @@
+"""Study results: cell records, the study folder, summaries; below the runner and the figures.
+
+Nothing here trains or plots: :mod:`sk_easycore.experiments` writes records with
+it and :mod:`sk_easycore.plotting` draws them. Names are imported on first use.
+"""
+
+from .._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "CellRecord": "._records",
+    "DISPLAY_ORDER": "._names",
+    "FULL": "._names",
+    "MATCHED_CONTROL": "._names",
+    "Metric": "._records",
+    "StudyResult": "._result",
+    "StudyStore": "._store",
+    "as_record": "._records",
+    "atomic_write": "._io",
+    "atomic_write_text": "._io",
+    "cell_key": "._records",
+    "config_differences": "._store",
+    "differences_csv": "._summary",
+    "identical_coresets": "._summary",
+    "method_order": "._names",
+    "paired_differences": "._summary",
+    "summarize": "._summary",
+    "summary_csv": "._summary",
+    "summary_markdown": "._summary",
+})
