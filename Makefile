@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q $(TORCH)
 	$(PY) -m pip install -q -e ".[dev]"
+	# the independent attack cross-check (tests/test_bench_crosscheck.py); --no-deps: its
+	# pin requests~=2.25 conflicts with sphinx, and it never imports requests
+	$(PY) -m pip install -q --no-deps torchattacks==3.5.1
 	touch $(STAMP)
 
 # A quick study on the embedded digits: a few minutes on 2 CPU cores. Re-running it

@@ -18,30 +18,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import torch
+from skorch import NeuralNetClassifier
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from skorch import NeuralNetClassifier  # noqa: E402
+from sk_easycore import AIGNScorer, RandomSelector, ScoreSelector
+from sk_easycore.datasets import make_synthetic_2d
+from sk_easycore.models import ResidualMLP
+from sk_easycore.plotting import plot_coreset_boundaries
 
-from sk_easycore import AIGNScorer, RandomSelector, ScoreSelector  # noqa: E402
-from sk_easycore.datasets import make_synthetic_2d  # noqa: E402
-from sk_easycore.models import ResidualMLP  # noqa: E402
-from sk_easycore.plotting import plot_coreset_boundaries  # noqa: E402
-
-# Small models gain nothing from threads, and on a busy machine OpenMP threads spin.
+# Small models gain nothing from threads; on a busy machine they spin.
 torch.set_num_threads(1)
 SMALL = os.environ.get("SK_EASYCORE_EXAMPLE_SMALL") == "1"
 N_TRAIN, EPOCHS = (300, 10) if SMALL else (1500, 60)
 
 
 def figure_path(name):
-    """The PNG to write: the first argument, else $SK_EASYCORE_EXAMPLE_OUT/name, else a temp dir."""
+    """The PNG to write: argv[1], else in $SK_EASYCORE_EXAMPLE_OUT or tmp."""
     if len(sys.argv) > 1:
         return Path(sys.argv[1])
-    folder = Path(os.environ.get("SK_EASYCORE_EXAMPLE_OUT",
-                                 Path(tempfile.gettempdir()) / "sk_easycore_examples"))
+    default = Path(tempfile.gettempdir()) / "sk_easycore_examples"
+    folder = Path(os.environ.get("SK_EASYCORE_EXAMPLE_OUT", default))
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
 
@@ -52,9 +49,8 @@ X_test, y_test = make_synthetic_2d(1000, noise=0.04, random_state=1)
 net = NeuralNetClassifier(
     ResidualMLP, module__n_classes=3, module__n_blocks=4, module__width=64,
     criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=3e-3,
-    max_epochs=EPOCHS, batch_size=64, train_split=None, iterator_train__shuffle=True,
-    verbose=0,
-)
+    max_epochs=EPOCHS, batch_size=64, train_split=None,
+    iterator_train__shuffle=True, verbose=0)
 
 # AIGN of every training point, from one training on all of them
 scores = AIGNScorer(net, random_state=0).fit(X, y).scores_
@@ -65,10 +61,13 @@ coresets = {
     "random 30%": RandomSelector(fraction=0.3, random_state=0),
 }
 torch.manual_seed(0)
-axes = plot_coreset_boundaries(net, X, y, coresets, X_test=X_test, y_test=y_test)
-axes[0].figure.suptitle("The same ResidualMLP trained on three coresets of spiral arms\n"
-                        "background: predicted class; large dots: the coreset it was trained on")
+axes = plot_coreset_boundaries(net, X, y, coresets, X_test=X_test,
+                               y_test=y_test)
+fig = axes[0].figure
+fig.suptitle("The same ResidualMLP trained on three coresets of spiral arms\n"
+             "background: predicted class; "
+             "large dots: the coreset it was trained on")
 path = figure_path("plot_decision_boundaries_2d.png")
-axes[0].figure.savefig(path, dpi=100)
-plt.close("all")
+fig.savefig(path, dpi=100)
+plt.close(fig)
 print(f"wrote {path}")

@@ -6,6 +6,7 @@ which is exactly the semantics of a coreset. Subclasses implement one method,
 ``_select(X, y) -> indices``; everything else is derived here.
 """
 
+import warnings
 from abc import abstractmethod
 from numbers import Real
 
@@ -271,7 +272,7 @@ class BaseSelector(BaseSampler):
         self.sampling_strategy_ = {c: int(np.sum(kept == c)) for c in classes.tolist()}
         return indices
 
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Select the coreset of ``(X, y)`` without returning it.
 
         Parameters
@@ -292,7 +293,7 @@ class BaseSelector(BaseSampler):
         self._fit(X, y)
         return self
 
-    def fit_resample(self, X, y):
+    def fit_resample(self, X, y=None):
         """Select the coreset and return its rows.
 
         Parameters
@@ -311,6 +312,7 @@ class BaseSelector(BaseSampler):
             Their labels.
         """
         self._validate_params()
+        self._warn_for_skorch(X)
         if is_dataset(X):
             X, y, _ = self._check_X_y(X, y)
             check_classification_targets(y)
@@ -323,6 +325,29 @@ class BaseSelector(BaseSampler):
         if binarize_y:
             y_kept = label_binarize(y_kept, classes=np.unique(y))
         return arrays_transformer.transform(X_kept, y_kept)
+
+    def _trains_skorch(self):
+        """Whether fitting trains a skorch net (subclasses with a network proxy say so)."""
+        return False
+
+    def _warn_for_skorch(self, X):
+        """Say before any training that these rows will not suit a skorch net after us."""
+        if not self._trains_skorch():
+            return
+        name = type(self).__name__
+        fix = ("Start the pipeline with sk_easycore.utils.AsFloat32(), or convert X "
+               "yourself (X.to_numpy(np.float32) / X.astype(np.float32)).")
+        if hasattr(X, "iloc") and hasattr(X, "columns"):
+            warnings.warn(
+                f"{name} was given a pandas DataFrame: it returns the kept rows as a DataFrame "
+                "(a sampler keeps its input's type), and a skorch net after it in a pipeline "
+                "passes the columns to its module as keyword arguments. " + fix,
+                UserWarning, stacklevel=3)
+        elif getattr(X, "dtype", None) == np.float64:
+            warnings.warn(
+                f"{name} was given float64 X: it returns the kept rows as float64, which a "
+                "skorch net after it in a pipeline refuses ('mat1 and mat2 must have the same "
+                "dtype'); its own proxy converts to float32. " + fix, UserWarning, stacklevel=3)
 
     def _fit_resample(self, X, y):
         indices = self._fit(X, y)

@@ -19,7 +19,7 @@ ALLOWED = {
     "results": {"_lazy"},
     "data": {"utils"},
     "datasets": {"utils"},
-    "models": {"_lazy", "utils"},
+    "models": {"_lazy", "data", "utils"},
     "_cache": {"data", "utils"},
     "scoring": {"_cache", "data", "models", "results", "utils"},
     "robustness": {"data", "models", "scoring", "utils"},

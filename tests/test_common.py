@@ -2,7 +2,6 @@
 
 import inspect
 
-import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )

@@ -9,9 +9,10 @@ import pytest
 from numpydoc.docscrape import NumpyDocString
 
 PUBLIC_MODULES = [
-    "sk_easycore", "sk_easycore.base", "sk_easycore.datasets", "sk_easycore.experiments",
-    "sk_easycore.models", "sk_easycore.plotting", "sk_easycore.robustness",
-    "sk_easycore.scoring", "sk_easycore.selection", "sk_easycore.utils",
+    "sk_easycore", "sk_easycore.base", "sk_easycore.data", "sk_easycore.datasets",
+    "sk_easycore.experiments", "sk_easycore.models", "sk_easycore.plotting",
+    "sk_easycore.results", "sk_easycore.robustness", "sk_easycore.scoring",
+    "sk_easycore.selection", "sk_easycore.utils",
 ]
 
 

@@ -12,6 +12,15 @@ __all__ = ["eval_batches", "loader_params", "reporting_iterator"]
 def loader_params(net):
     """The DataLoader settings of a skorch net's evaluation iterator (workers, pinning, ...).
 
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+
+    Returns
+    -------
+    params : dict
+        ``iterator_valid__*`` parameters but the batch size and shuffling.
+
     Examples
     --------
     >>> from skorch import NeuralNetClassifier
@@ -65,8 +74,10 @@ def eval_batches(X, y, batch_size, *, device, params=None):
             yield start, xb, yb
         return
     targets = np.zeros(n, dtype=np.int64) if y is None else y
+    # its own generator: a DataLoader draws a base seed when it starts iterating, and a
+    # pass between training epochs must not move the training's shuffling
     loader = DataLoader(LabeledDataset(X, targets), batch_size=batch_size, shuffle=False,
-                        **(params or {}))
+                        generator=torch.Generator(), **(params or {}))
     start = 0
     for xb, yb in loader:
         xb = xb.to(device)

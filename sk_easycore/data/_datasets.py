@@ -28,6 +28,14 @@ _FINGERPRINT_ITEMS = 64
 def is_dataset(X):
     """True for a map-style torch ``Dataset`` (``len(X)`` and ``X[i]``).
 
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    is_dataset : bool
+
     Examples
     --------
     >>> import numpy as np, torch
@@ -111,6 +119,15 @@ class LabeledDataset(Dataset):
     with_index : bool, default=False
         Return ``(x, label, i)`` instead of ``(x, label)``.
 
+    Attributes
+    ----------
+    base : ndarray or Dataset
+        The rows.
+    targets : ndarray or None
+        The labels returned (None: the base's).
+    with_index : bool
+        Whether items carry their index.
+
     Examples
     --------
     >>> import numpy as np
@@ -144,6 +161,15 @@ class LabeledDataset(Dataset):
 def input_shape(X):
     """The shape of ``X`` as an array would have it: ``(n, *shape of one input)``.
 
+    Parameters
+    ----------
+    X : ndarray or torch.utils.data.Dataset
+        For a dataset the first item's input is read.
+
+    Returns
+    -------
+    shape : tuple of int
+
     Examples
     --------
     >>> import torch
@@ -160,6 +186,15 @@ def input_shape(X):
 
 def take(X, indices):
     """Rows ``indices`` of ``X``: an array slice, or a ``Subset`` of a dataset (nothing loaded).
+
+    Parameters
+    ----------
+    X : ndarray or torch.utils.data.Dataset
+    indices : array-like of int
+
+    Returns
+    -------
+    rows : ndarray or torch.utils.data.Subset
 
     Examples
     --------

@@ -28,7 +28,24 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
-    """Coordinates of one cell."""
+    """Coordinates of one cell of a study.
+
+    Parameters
+    ----------
+    method : str
+        The coreset method (``"full"`` for the full data).
+    fraction : float
+        The coreset fraction (1 for the full data).
+    regime : str
+        The training regime.
+    seed : int
+        The seed.
+
+    Examples
+    --------
+    >>> Cell("easycore", 0.3, "standard", 0).key
+    'easycore__f0.3__standard__s0'
+    """
 
     method: str
     fraction: float
@@ -45,9 +62,29 @@ class Cell:
 class CellTask:
     """Everything one cell needs: the study's configuration, the coreset, data and network.
 
-    ``indices`` is None for the full-data model. ``net`` is None (the recipe's
-    model), an unfitted skorch net (cloned) or a factory
-    ``(n_classes, X_example) -> net``.
+    Picklable whatever the network and data are: ``net`` and ``source`` are
+    pickled with cloudpickle.
+
+    Parameters
+    ----------
+    config : StudyConfig
+    cell : Cell
+    indices : array-like of int or None
+        The coreset's rows; None for the full-data model.
+    source : DataSource
+        Where the data comes from (loaded in the process that runs the cell).
+    net : None, skorch.NeuralNetClassifier or callable, default=None
+        The recipe's model, a net to clone, or a factory ``(n_classes, X_example) -> net``.
+    select_s : float, default=0.0
+        Seconds the selection took.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> task = CellTask(None, Cell("random", 0.3, "standard", 0), [0, 2], None,
+    ...                 net=lambda n_classes, X: None)
+    >>> pickle.loads(pickle.dumps(task)).cell.key
+    'random__f0.3__standard__s0'
     """
 
     config: object
@@ -56,6 +93,25 @@ class CellTask:
     source: object
     net: object = None
     select_s: float = 0.0
+
+    # The user's network and data loader travel inside the task, pickled with
+    # cloudpickle whatever the transport's own pickler is (Dask pickles by reference
+    # unless the top-level object is registered), so a factory from a module the
+    # workers cannot import arrives too once its module is registered by value.
+    def __getstate__(self):
+        import cloudpickle
+
+        state = dict(self.__dict__)
+        for name in ("net", "source"):
+            state[name] = cloudpickle.dumps(state[name])
+        return state
+
+    def __setstate__(self, state):
+        import pickle
+
+        for name in ("net", "source"):
+            state[name] = pickle.loads(state[name])
+        self.__dict__.update(state)
 
 
 def versions():
@@ -105,6 +161,15 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
     Returns
     -------
     net : skorch.NeuralNetClassifier
+
+    Examples
+    --------
+    >>> from sk_easycore.experiments import study_config
+    >>> from sk_easycore.experiments._data import resolve_data
+    >>> net = study_net(study_config("digits"), None, resolve_data("digits").load(), 10,
+    ...                 epochs=3)
+    >>> net.module.__name__, net.max_epochs, net.train_split
+    ('SmallCNN', 3, None)
     """
     from sklearn.base import clone
     from skorch import NeuralNet
@@ -173,6 +238,18 @@ def run_cell(task):
     Returns
     -------
     record : CellRecord
+
+    Examples
+    --------
+    >>> from sk_easycore.experiments import study_config
+    >>> from sk_easycore.experiments._data import resolve_data
+    >>> config = study_config("digits", methods=["random"], seeds=1, epochs=1,
+    ...                       attacks=["fgsm"], eps=[0.1])
+    >>> task = CellTask(config, Cell("random", 0.1, "standard", 0), list(range(0, 1347, 10)),
+    ...                 resolve_data("digits"))
+    >>> record = run_cell(task)
+    >>> record.n_train, sorted(m.key for m in record.metrics)
+    (135, ['clean', 'fgsm@0.1'])
     """
     config, cell = task.config, task.cell
     start_all = time.perf_counter()

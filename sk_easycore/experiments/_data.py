@@ -27,11 +27,23 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class StudyData:
-    """A study's training and test data, labels encoded as ``0 .. n_classes - 1``.
+    """A study's training and test data, with labels encoded as consecutive integers.
 
-    ``X_train`` and ``X_test`` are float32 arrays or datasets of ``(x, label)``
-    items (their labels are the encoded ones); ``y_train`` and ``y_test`` are
-    int64 arrays; ``classes`` holds the original labels.
+    Parameters
+    ----------
+    X_train, X_test : ndarray or torch.utils.data.Dataset
+        float32 arrays, or datasets of ``(x, label)`` items (their labels the
+        encoded ones).
+    y_train, y_test : ndarray of int64
+        Encoded labels.
+    classes : ndarray
+        The original labels, in the order of the codes.
+
+    Examples
+    --------
+    >>> data = resolve_data("digits").load()
+    >>> data.n_classes, data.X_train.dtype
+    (10, dtype('float32'))
     """
 
     X_train: object
@@ -222,12 +234,29 @@ def register_dataset(name, loader, recipe=None):
 
 
 def unregister_dataset(name):
-    """Forget a dataset registered by :func:`register_dataset`."""
+    """Forget a dataset registered by :func:`register_dataset` (an unknown name is ignored).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> unregister_dataset("never_registered")
+    """
     _REGISTRY.pop(name, None)
 
 
 def registered_datasets():
     """The names of the registered datasets, sorted.
+
+    Returns
+    -------
+    names : list of str
 
     Examples
     --------
@@ -239,6 +268,15 @@ def registered_datasets():
 
 def recipe_for(name):
     """The recipe registered with dataset ``name`` (None: chosen from the data when loaded).
+
+    Parameters
+    ----------
+    name : str
+        A registered dataset.
+
+    Returns
+    -------
+    recipe : Recipe or None
 
     Examples
     --------
@@ -342,6 +380,24 @@ class DataSource:
     ``load()`` reads and encodes it (:class:`StudyData`); the source, not the
     data, travels with every cell to worker processes (for data passed from
     Python, the loader holds it).
+
+    Parameters
+    ----------
+    name : str
+        The data's name, recorded in the study's configuration.
+    loader : callable
+        ``loader(data_root) -> (X_train, y_train, X_test, y_test)`` or
+        ``-> (train_dataset, test_dataset)``.
+    recipe : Recipe or None, default=None
+        The registered recipe; None: :func:`default_recipe` of the data.
+    data_root : str or None, default=None
+        Passed to the loader.
+
+    Examples
+    --------
+    >>> source = resolve_data("synthetic2d")
+    >>> source.name, source.load().X_train.shape
+    ('synthetic2d', (2000, 2))
     """
 
     name: str

@@ -104,7 +104,16 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
 def study_config(data="digits", *, net=None, data_root=None, **params):
     """The checked configuration a study with these settings would have (nothing is trained).
 
-    See :func:`run_study` for the parameters.
+    Parameters
+    ----------
+    data : str or tuple, default="digits"
+        The data (see :func:`run_study`); it is loaded, to be fingerprinted.
+    net : None, skorch net or callable, default=None
+        The network (see :func:`run_study`).
+    data_root : str or None, default=None
+        The folder a registered dataset is read from.
+    **params
+        The study's settings and recipe overrides (see :func:`run_study`).
 
     Returns
     -------
@@ -134,6 +143,26 @@ def make_proxy(config, net, data):
 
     Averaged over ``scoring_runs`` seeds when more than one, or read from the
     scores file when ``config.scores`` is set; every method reads it.
+
+    Parameters
+    ----------
+    config : StudyConfig
+    net : None, skorch net or callable
+        The study's network.
+    data : StudyData
+
+    Returns
+    -------
+    proxy : TrainingDynamics, AveragedDynamics or PrecomputedDynamics
+        Unfitted and unseeded: each selector seeds it with its cell's seed.
+
+    Examples
+    --------
+    >>> from sk_easycore.experiments._data import resolve_data
+    >>> config = study_config("digits", scoring_runs=2, proxy_epochs=4)
+    >>> proxy = make_proxy(config, None, resolve_data("digits").load())
+    >>> type(proxy).__name__, proxy.n_runs, proxy.proxy.net.max_epochs
+    ('AveragedDynamics', 2, 4)
     """
     proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
     if config.scores is not None:

@@ -135,10 +135,15 @@ def _import_factory(spec):
     if "" not in sys.path and "." not in sys.path:
         sys.path.insert(0, "")  # a factory module in the current folder, as python -m finds it
     try:
-        target = getattr(importlib.import_module(module_name), attr)
+        module = importlib.import_module(module_name)
+        target = getattr(module, attr)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"--model {spec}: cannot import {attr!r} from {module_name!r} "
                          f"({exc}).") from None
+    import cloudpickle
+
+    # worker processes and Dask workers may not find the module: send it with the cells
+    cloudpickle.register_pickle_by_value(module)
     return target
 
 

@@ -19,7 +19,9 @@ def plot_embedding(source, scores=None, *, X=None, y=None, method="auto", log=Tr
     ``X`` in eval mode), or are given as an array. They are reduced to two
     dimensions with UMAP when ``umap-learn`` is installed
     (``pip install 'sk-easycore[umap]'``) and with PCA otherwise; the title says
-    which. Never calls ``plt.show()``.
+    which. The samples are drawn in increasing order of score, so the rare
+    hardest ones lie on top of the easy crowd instead of under it. Never calls
+    ``plt.show()``.
 
     Parameters
     ----------
@@ -32,7 +34,7 @@ def plot_embedding(source, scores=None, *, X=None, y=None, method="auto", log=Tr
         The inputs, needed when ``source`` is a module or a net.
     y : array-like of shape (n_samples,) or None, default=None
         Class labels; when given, each class's label is written at the median
-        of its points.
+        of its points, outlined in white rather than boxed.
     method : {"auto", "umap", "pca"}, default="auto"
         The reduction; "auto" is UMAP when importable, else PCA.
     log : bool, default=True
@@ -69,6 +71,7 @@ def plot_embedding(source, scores=None, *, X=None, y=None, method="auto", log=Tr
     >>> plt.close("all")
     """
     from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.patheffects import withStroke
 
     ax = current_ax(ax)
     features = _features(source, X)
@@ -84,10 +87,12 @@ def plot_embedding(source, scores=None, *, X=None, y=None, method="auto", log=Tr
     ax.figure.colorbar(dots, ax=ax, label=f"{label} ({'log' if log else 'linear'} scale)")
     if y is not None:
         y = np.asarray(y)
+        # an outline, not a box: a label hides no more points than its glyphs
+        outline = [withStroke(linewidth=3, foreground="white")]
         for c in np.unique(y):
             cx, cy = np.median(points[y == c], axis=0)
             ax.text(cx, cy, str(c), ha="center", va="center", fontweight="bold",
-                    bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.7})
+                    path_effects=outline)
     ax.set_xlabel(f"{used} 1")
     ax.set_ylabel(f"{used} 2")
     ax.set_title(f"{label} of {len(scores)} samples on penultimate features ({used})")

@@ -176,7 +176,24 @@ class CellRecord:
 
 
 def cell_key(method, fraction, regime, seed):
-    """File-name-safe identifier of a cell, e.g. ``easycore__f0.3__standard__s0``."""
+    """File-name-safe identifier of a cell, e.g. ``easycore__f0.3__standard__s0``.
+
+    Parameters
+    ----------
+    method : str
+    fraction : float
+    regime : str
+    seed : int
+
+    Returns
+    -------
+    key : str
+
+    Examples
+    --------
+    >>> cell_key("full", 1.0, "trades", 2)
+    'full__f1__trades__s2'
+    """
     return f"{method}__f{float(fraction):g}__{regime}__s{int(seed)}"
 
 

@@ -64,6 +64,11 @@ class StudyStore:
     root : str or Path
         The output folder (created by :meth:`open` if missing).
 
+    Attributes
+    ----------
+    root, cells, config_path, proxies, log_path : Path
+        The folder, its ``cells/``, ``study.json``, ``proxies/`` and ``study.log``.
+
     Examples
     --------
     >>> import tempfile

@@ -263,6 +263,18 @@ def summary_markdown(records, references=("random", "easycore"), figures=None):
 def differences_csv(records, references=("random", "easycore")):
     """The paired differences from each reference, one row per group, as CSV text.
 
+    Methods whose coresets repeat another method's (:func:`identical_coresets`)
+    are left out.
+
+    Parameters
+    ----------
+    records : list of CellRecord or dict
+    references : sequence of str, default=("random", "easycore")
+
+    Returns
+    -------
+    text : str
+
     Examples
     --------
     >>> recs = [{"regime": "standard", "method": m, "fraction": 0.3, "seed": 0,
@@ -284,6 +296,14 @@ def differences_csv(records, references=("random", "easycore")):
 
 def summary_csv(records):
     """The per-group means and spreads as CSV text.
+
+    Parameters
+    ----------
+    records : list of CellRecord or dict
+
+    Returns
+    -------
+    text : str
 
     Examples
     --------

@@ -8,19 +8,42 @@ Epsilons are always in the units of the ``X`` the estimator takes: pixels in
 
 from ._art import to_art_classifier
 from ._attacks import ATTACKS, adversarial_accuracy, generate_adversarial
+from ._autoattack import (STANDARD_ATTACKS, build_art_default_autoattack,
+                          build_standard_autoattack, targeted_dlr_loss)
 from ._deepfool import deepfool_distances
 from ._report import RobustnessReport, robustness_report
 from ._scorer import make_robust_scorer
+from ._trades import trades_kl_attack
 from ._training import AdversarialTrainingClassifier
 
 __all__ = [
-    "ATTACKS",
-    "AdversarialTrainingClassifier",
-    "RobustnessReport",
     "adversarial_accuracy",
+    "AdversarialTrainingClassifier",
+    "ATTACKS",
+    "build_art_default_autoattack",
+    "build_standard_autoattack",
     "deepfool_distances",
+    "FABTargeted",
     "generate_adversarial",
     "make_robust_scorer",
     "robustness_report",
+    "RobustnessReport",
+    "STANDARD_ATTACKS",
+    "StandardAutoAttack",
+    "targeted_dlr_loss",
     "to_art_classifier",
+    "trades_kl_attack",
+    "TradesKLAttack",
 ]
+
+# ART evasion attacks of our own: classes made on first use (they subclass ART's)
+_LAZY_ATTACKS = {"FABTargeted": "._fab", "StandardAutoAttack": "._autoattack",
+                 "TradesKLAttack": "._trades"}
+
+
+def __getattr__(name):
+    if name in _LAZY_ATTACKS:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_ATTACKS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

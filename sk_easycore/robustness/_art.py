@@ -69,6 +69,8 @@ def final_model(estimator):
             continue
         if hasattr(step, "fit_resample"):
             continue  # a sampler acts at fit only; at predict the model sees X as given
+        if getattr(step, "_preserves_values", False):
+            continue  # a dtype or container conversion (AsFloat32): X keeps its values
         raise ValueError(
             f"Pipeline step {name!r} ({type(step).__name__}) transforms X before the model. "
             "An attack must perturb the model's real input, and its eps must be measured in "

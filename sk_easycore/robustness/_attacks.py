@@ -8,7 +8,6 @@ predictions), run with the model in eval mode, and ART's random starts are
 seeded from ``random_state`` without touching the caller's global state.
 """
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from numbers import Integral
@@ -18,8 +17,10 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
 from ..data import dataset_labels, eval_batches, input_shape, is_dataset
-from ._art import build_art_classifier, check_clip_values, is_real, label_indices
+from ._art import build_art_classifier, check_clip_values, label_indices
 from ._guards import art_quiet, seeded
+from ._ops import (check_eps, check_norm, check_positive_int, default_eps_step,
+                   input_gradients_only, project)
 
 __all__ = ["ATTACKS", "adversarial_accuracy", "generate_adversarial"]
 
@@ -28,36 +29,7 @@ CHUNK = 4096
 
 logger = logging.getLogger(__name__)
 
-ATTACKS = ("fgsm", "pgd", "autoattack")
-_NORMS = {"inf": "inf", np.inf: "inf", 2: 2, "2": 2}
-
-
-def _check_norm(norm):
-    key = norm.lower() if isinstance(norm, str) else norm
-    try:
-        return _NORMS[key]
-    except (KeyError, TypeError):
-        raise ValueError(f'norm must be "inf" (L-inf) or 2 (L2); got {norm!r}.') from None
-
-
-def _check_eps(eps, name="eps"):
-    if not is_real(eps) or not np.isfinite(eps) or eps < 0:
-        raise ValueError(
-            f"{name} must be a finite number >= 0, in the units of X (pixels in [0, 1]); "
-            f"got {eps!r}."
-        )
-    return float(eps)
-
-
-def _check_positive_int(value, name):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
-    return int(value)
-
-
-def default_eps_step(eps, max_iter):
-    """PGD's step when none is given: ``2.5 * eps / max_iter`` (Madry et al.), at most ``eps``."""
-    return min(eps, 2.5 * eps / max_iter)
+ATTACKS = ("fgsm", "pgd", "autoattack", "autoattack_art")
 
 
 @dataclass(frozen=True)
@@ -78,9 +50,9 @@ class AttackSpec:
         """Validate the public arguments; every error names the parameter."""
         if not isinstance(attack, str) or attack.lower() not in ATTACKS:
             raise ValueError(f"attack must be one of {ATTACKS}; got {attack!r}.")
-        eps = _check_eps(eps)
+        eps = check_eps(eps)
         if eps_step is not None:
-            eps_step = _check_eps(eps_step, "eps_step")
+            eps_step = check_eps(eps_step, "eps_step")
             if eps_step == 0:
                 raise ValueError("eps_step must be > 0; got 0.")
             if eps_step > eps:
@@ -89,9 +61,9 @@ class AttackSpec:
                     "the perturbation budget."
                 )
         return cls(
-            name=attack.lower(), eps=eps, eps_step=eps_step, norm=_check_norm(norm),
-            max_iter=_check_positive_int(max_iter, "max_iter"),
-            batch_size=_check_positive_int(batch_size, "batch_size"), params=dict(params),
+            name=attack.lower(), eps=eps, eps_step=eps_step, norm=check_norm(norm),
+            max_iter=check_positive_int(max_iter, "max_iter"),
+            batch_size=check_positive_int(batch_size, "batch_size"), params=dict(params),
         )
 
     def step(self):
@@ -118,60 +90,17 @@ class AttackSpec:
                 max_iter=self.max_iter, batch_size=self.batch_size, verbose=bool(verbose),
                 **params,
             )
-        from art.attacks.evasion import AutoAttack
+        if self.name == "autoattack":
+            from ._autoattack import build_standard_autoattack
 
-        attack = AutoAttack(
-            classifier, norm=self.norm, eps=self.eps, eps_step=self.step(),
-            batch_size=self.batch_size, **self.params,
-        )
-        for part in attack.attacks:  # its default parts show bars unless told otherwise
-            if "verbose" in part.attack_params:
-                part.set_params(verbose=bool(verbose))
-        return attack
+            return build_standard_autoattack(classifier, eps=self.eps, norm=self.norm,
+                                             batch_size=self.batch_size,
+                                             verbose=bool(verbose), **self.params)
+        from ._autoattack import build_art_default_autoattack
 
-
-def project(x_adv, x, eps, norm, clip_values):
-    """Project ``x_adv`` onto the ``eps``-ball around ``x`` and into ``clip_values``.
-
-    ART's attacks already stay inside up to float rounding (AutoAttack accepts
-    its parts' examples up to 1e-4 relative beyond ``eps``); this makes the
-    bound exact, in float32 too. Clipping after the projection never leaves the ball, since
-    ``x`` itself lies inside ``clip_values``.
-    """
-    delta = x_adv.astype(np.float64) - x
-    if norm == "inf":
-        delta = np.clip(delta, -eps, eps)
-    else:
-        flat = delta.reshape(len(delta), -1)
-        norms = np.linalg.norm(flat, axis=1)
-        scale = np.where(norms > eps, eps / np.maximum(norms, 1e-30), 1.0)
-        delta = (flat * scale[:, None]).reshape(delta.shape)
-    exact = x + delta
-    if clip_values is not None:
-        exact = np.clip(exact, *clip_values)
-    # Round to float32 toward x, never away: |out - x| <= |exact - x| per coordinate,
-    # so the bounds hold exactly for the float32 result too.
-    out = exact.astype(np.float32)
-    away = np.abs(out - x.astype(np.float64)) > np.abs(exact - x)
-    out[away] = np.nextafter(out[away], x[away])
-    return out
-
-
-@contextlib.contextmanager
-def input_gradients_only(module):
-    """Freeze the module's parameters in the block: attacks then skip every weight gradient.
-
-    ART's ``loss_gradient`` calls ``loss.backward()``, which would also fill the
-    weights' ``.grad``; the attack needs only the input's.
-    """
-    params = [p for p in module.parameters() if p.requires_grad]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)
+        return build_art_default_autoattack(classifier, eps=self.eps, norm=self.norm,
+                                            eps_step=self.step(), batch_size=self.batch_size,
+                                            verbose=bool(verbose), **self.params)
 
 
 def run_attack(classifier, spec, X, y_indices, *, clip_values, random_state, verbose):
@@ -359,12 +288,16 @@ def adversarial_accuracy(
         returns them (mapped to the
         network's outputs through ``classes_``; a bare skorch net uses its
         integer labels as output indices).
-    attack : {"fgsm", "pgd", "autoattack"}, default="pgd"
+    attack : {"fgsm", "pgd", "autoattack", "autoattack_art"}, default="pgd"
         ART's ``FastGradientMethod`` (one step of size ``eps``),
         ``ProjectedGradientDescent`` (``max_iter`` steps of ``eps_step`` from a
-        random start in the ball, projected back after each) or ``AutoAttack``
-        (its standard parts: APGD-CE and APGD-DLR with 100 iterations and 5
-        restarts, DeepFool, Square; ``max_iter`` does not apply).
+        random start in the ball, projected back after each), the standard
+        AutoAttack that RobustBench reports (APGD-CE, APGD-T over the top-9
+        targets, FAB-T, Square with 5000 queries, each on what the previous
+        left robust; :class:`~sk_easycore.robustness.StandardAutoAttack`, built
+        from ART's parts), or ART's own ``AutoAttack`` default suite (APGD-CE
+        and APGD-DLR with 5 restarts, DeepFool, Square). ``max_iter`` does not
+        apply to either AutoAttack.
     eps : float >= 0, default=8/255
         Perturbation budget in the norm ``norm``, in the units of ``X``. 0
         returns the clean accuracy.

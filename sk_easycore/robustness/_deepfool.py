@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._art import to_art_classifier
-from ._attacks import input_gradients_only
+from ._ops import input_gradients_only
 from ._guards import art_quiet
 
 __all__ = ["deepfool_distances"]

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._attacks import _check_eps, _check_norm, _check_positive_int, input_gradients_only, project
+from ._ops import (check_eps, check_norm, check_positive_int, input_gradients_only,
+                   project)
 
 __all__ = ["TradesKLAttack", "trades_kl_attack"]
 
@@ -91,10 +92,26 @@ class _TradesKL:
     batch_size : int >= 1, default=128
         Rows attacked together.
 
+    Attributes
+    ----------
+    eps, eps_step, max_iter, norm, init_std, batch_size
+        The parameters (ART's ``attack_params``).
+
     References
     ----------
     .. [1] Zhang et al. "Theoretically Principled Trade-off between Robustness
        and Accuracy." ICML 2019; https://github.com/yaodongyu/TRADES (trades.py).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from art.estimators.classification import PyTorchClassifier
+    >>> from sk_easycore.robustness import TradesKLAttack
+    >>> classifier = PyTorchClassifier(torch.nn.Linear(4, 3), loss=torch.nn.CrossEntropyLoss(),
+    ...                                input_shape=(4,), nb_classes=3, clip_values=(0.0, 1.0))
+    >>> attack = TradesKLAttack(classifier, eps=0.1, eps_step=0.05, max_iter=2)
+    >>> attack.generate(np.full((2, 4), 0.5, np.float32)).shape
+    (2, 4)
     """
 
     _param_names = ["eps", "eps_step", "max_iter", "norm", "init_std", "batch_size"]
@@ -117,9 +134,9 @@ class _TradesKL:
 
     def _check_params(self):
         super()._check_params()
-        self._norm = _check_norm(self.norm)
-        eps = _check_eps(self.eps)
-        eps_step = _check_eps(self.eps_step, "eps_step")
+        self._norm = check_norm(self.norm)
+        eps = check_eps(self.eps)
+        eps_step = check_eps(self.eps_step, "eps_step")
         if eps == 0 or eps_step == 0:
             raise ValueError(f"eps and eps_step must be > 0; got eps={eps}, eps_step={eps_step}.")
         if eps_step > eps:
@@ -127,9 +144,9 @@ class _TradesKL:
                 f"eps_step={eps_step} is larger than eps={eps}: a step must not exceed the "
                 "perturbation budget."
             )
-        _check_eps(self.init_std, "init_std")
-        _check_positive_int(self.max_iter, "max_iter")
-        _check_positive_int(self.batch_size, "batch_size")
+        check_eps(self.init_std, "init_std")
+        check_positive_int(self.max_iter, "max_iter")
+        check_positive_int(self.batch_size, "batch_size")
 
     def _logits(self, x):
         estimator = self.estimator

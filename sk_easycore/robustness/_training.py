@@ -17,7 +17,8 @@ from ..scoring import eval_input_gradient_norms
 from ..utils import check_nd_X_y
 from ._art import build_art_classifier, check_clip_values
 from ._guards import art_quiet, seeded
-from ._attacks import AttackSpec, check_attack_data, input_gradients_only
+from ._attacks import AttackSpec, check_attack_data
+from ._ops import input_gradients_only
 from ._generator import batch_generator, epoch_order
 
 __all__ = ["AdversarialTrainingClassifier"]

@@ -124,7 +124,7 @@ class AIGNScorer(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Train the net on all of ``(X, y)`` and record every sample's AIGN.
 
         Parameters
@@ -145,7 +145,7 @@ class AIGNScorer(BaseEstimator):
         X, y = check_input(self, X, y)
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        y_encoded = y_encoded.astype(np.int64)
+        y_encoded = y_encoded.astype(np.int64, copy=False)
 
         net = self._make_net(input_shape(X))
         seed = int_seed(self.random_state)

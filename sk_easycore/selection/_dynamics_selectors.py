@@ -2,7 +2,6 @@
 
 from numbers import Integral
 
-import numpy as np
 from scipy.stats import rankdata
 from sklearn.utils._param_validation import Interval
 

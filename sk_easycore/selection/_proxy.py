@@ -89,6 +89,10 @@ class ProxySelector(BaseSelector):
         "memory": [None, str, HasMethods(["cache"])],
     }
 
+    def _trains_skorch(self):
+        return self.proxy is None or "net" in self.proxy.get_params() or "proxy" in \
+            self.proxy.get_params()
+
     def _fit_proxy(self, X, y, *, n_repeats=1, score_epoch=None):
         """Fit the proxy (shared through the cache) and keep it as ``proxy_``; return it.
 

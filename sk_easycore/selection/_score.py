@@ -93,6 +93,10 @@ class ScoreSelector(BaseSelector):
     def _keep_rule(self):
         return self.keep
 
+    def _trains_skorch(self):
+        scorer = self.scorer
+        return scorer is None or (hasattr(scorer, "get_params") and "net" in scorer.get_params())
+
     def _select(self, X, y):
         self.scores_ = self._compute_scores(X, y)
         return select_by_score(

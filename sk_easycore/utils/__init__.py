@@ -1,6 +1,7 @@
 """Small shared helpers: validation, torch seeding and devices."""
 
+from ._convert import AsFloat32
 from ._torch import default_device, int_seed, torch_seed
 from ._validation import check_nd_X_y, check_scores
 
-__all__ = ["check_nd_X_y", "check_scores", "default_device", "int_seed", "torch_seed"]
+__all__ = ["AsFloat32", "check_nd_X_y", "check_scores", "default_device", "int_seed", "torch_seed"]

@@ -1,6 +1,5 @@
 """run_study end to end on digits: cells, controls, resume, refusal, kill and restart, Dask."""
 
-import json
 import os
 import signal
 import subprocess

@@ -36,8 +36,30 @@ def test_pca_points_coloured_by_score_hardest_on_top(features, no_umap):
     assert ax.get_title() == "AIGN of 60 samples on penultimate features (PCA)"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("PCA 1", "PCA 2")
     assert [t.get_text() for t in ax.texts] == ["0", "1", "2"]
+    # outlined, not boxed: a label covers no more points than its glyphs
+    assert all(t.get_bbox_patch() is None and t.get_path_effects() for t in ax.texts)
     colorbar = ax.figure.axes[-1]
     assert colorbar.get_ylabel() == "AIGN (log scale)"
+
+
+def test_a_rare_hard_sample_is_drawn_on_top_of_the_easy_crowd(no_umap):
+    # The hard sample comes first in the data, on the same spot as 300 easy ones
+    # (a ring of easy ones around them gives PCA a spread): drawn in data order, the
+    # easy dots would cover it.
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    ring = np.column_stack([np.cos(angles), np.sin(angles)])
+    features = np.vstack([np.zeros((301, 2)), ring])
+    scores = np.r_[100.0, np.full(340, 1.0)]
+    fig = plt.figure(figsize=(3, 3), dpi=100)
+    ax = plot_embedding(features, scores, ax=fig.gca())
+    dots = ax.collections[0]
+    assert dots.get_array()[-1] == scores.max()  # drawn last
+    assert dots.get_zorder() >= max(a.get_zorder() for a in ax.collections)
+    fig.canvas.draw()
+    x, y = ax.transData.transform(PCA(2).fit_transform(features)[0])
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    seen = pixels[pixels.shape[0] - int(round(y)), int(round(x)), :3] / 255
+    np.testing.assert_allclose(seen, dots.cmap(1.0)[:3], atol=0.05)  # the top colour
 
 
 def test_linear_colours_when_a_score_is_not_positive(features, no_umap):

@@ -216,3 +216,25 @@ def test_continuous_targets_are_refused(digits_small):
     X, _ = digits_small
     with pytest.raises(ValueError, match="Unknown label type"):
         AIGNScorer(make_cnn(max_epochs=1)).fit(X, np.linspace(0, 1, len(X)))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_a_dataset_is_scored_as_its_array_is(digits_small, mode):
+    X, y = digits_small
+    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X), torch.as_tensor(y))
+    from_array = AIGNScorer(make_cnn(max_epochs=3), mode=mode, random_state=0).fit(X, y)
+    from_dataset = AIGNScorer(make_cnn(max_epochs=3), mode=mode, random_state=0).fit(dataset)
+    # the same training (an eval pass between epochs draws nothing from torch's generators)
+    np.testing.assert_array_equal(from_dataset.aign_history_, from_array.aign_history_)
+    np.testing.assert_array_equal(from_dataset.classes_, from_array.classes_)
+    assert not hasattr(from_dataset, "n_features_in_")
+
+
+def test_pandas_and_float64_inputs_are_converted_up_front(digits_small):
+    pd = pytest.importorskip("pandas")
+    X, y = digits_small
+    flat = X.reshape(len(X), -1)
+    frame = pd.DataFrame(flat.astype(np.float64), columns=[f"pixel {i}" for i in range(64)])
+    from_frame = AIGNScorer(random_state=0).fit(frame, y)
+    from_array = AIGNScorer(random_state=0).fit(flat, y)
+    np.testing.assert_array_equal(from_frame.scores_, from_array.scores_)
