@@ -23,6 +23,7 @@ on busy cores (tenfold slowdowns seen), which would swamp the comparison.
 """
 
 import argparse
+import contextlib
 import time
 from unittest import mock
 
@@ -92,7 +93,7 @@ def main():
     def art_weight_grads():
         # the same path with the weight-freezing step replaced by a no-op
         with mock.patch.object(_attacks, "input_gradients_only",
-                               lambda module: _attacks.contextlib.nullcontext()):
+                               lambda module: contextlib.nullcontext()):
             return art()
 
     def plain_torch():
