@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_memory
 from .data import fingerprint, is_dataset
 from .utils import int_seed
 
-__all__ = ["clear_score_cache", "fit_scorer", "seeded_clone"]
+__all__ = ["clear_score_cache", "fit_scorer", "seeded_clone", "with_verbose"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +86,40 @@ def seeded_clone(scorer, random_state):
     return scorer
 
 
+def with_verbose(scorer, verbose):
+    """``scorer`` showing its progress bar when ``verbose`` (and its own setting allows it).
+
+    A selector's ``verbose`` reaches the proxy it trains; the fitted-scorer cache
+    ignores ``verbose``, so a verbose and a silent selector share one training.
+
+    Parameters
+    ----------
+    scorer : estimator
+    verbose : int
+
+    Returns
+    -------
+    scorer : estimator
+        The same object, its ``verbose`` raised to ``verbose`` if it has one.
+
+    Examples
+    --------
+    >>> from sk_easycore.scoring import AIGNScorer
+    >>> with_verbose(AIGNScorer(), 1).verbose
+    1
+    """
+    params = scorer.get_params(deep=False)
+    if verbose and "verbose" in params and params["verbose"] < verbose:
+        scorer.set_params(verbose=verbose)
+    return scorer
+
+
 def _fit(scorer, X, y):
     return clone(scorer).fit(X, y)
 
 
 def _key(scorer, X, y):
-    params = scorer.get_params(deep=False)
+    params = {k: v for k, v in scorer.get_params(deep=False).items() if k != "verbose"}
     data = (fingerprint(X, y), None) if is_dataset(X) else (X, y)
     try:
         return joblib.hash((type(scorer).__module__, type(scorer).__qualname__, params, *data))

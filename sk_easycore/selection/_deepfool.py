@@ -80,7 +80,7 @@ class DeepFoolSelector(ProxyScoreSelector):
 
     def __init__(
         self, proxy=None, *, max_iter=10, epsilon=1e-6, batch_size=128, clip_values=(0.0, 1.0),
-        fraction=0.3, class_balanced=True, memory=None, random_state=None,
+        fraction=0.3, class_balanced=True, memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.max_iter = max_iter
@@ -91,6 +91,7 @@ class DeepFoolSelector(ProxyScoreSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         proxy = self._fit_proxy(X, y)

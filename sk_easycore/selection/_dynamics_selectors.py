@@ -20,6 +20,8 @@ _COMMON = """
     random_state : int, RandomState instance or None, default=None
         Seeds the proxy when its own ``random_state`` is None; selectors with
         the same proxy and ``random_state`` share its training.
+    verbose : int, default=0
+        1 shows the proxy's training progress bar (0: silent).
 """
 
 
@@ -35,7 +37,7 @@ class _EarlyScoreSelector(ProxyScoreSelector):
 
     def __init__(
         self, proxy=None, *, fraction=0.3, n_repeats=1, score_epoch=None, class_balanced=True,
-        memory=None, random_state=None,
+        memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.fraction = fraction
@@ -44,6 +46,7 @@ class _EarlyScoreSelector(ProxyScoreSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         proxy = self._fit_proxy(X, y, n_repeats=self.n_repeats, score_epoch=self.score_epoch)
@@ -149,13 +152,15 @@ class _ProxyAttributeSelector(ProxyScoreSelector):
     _attribute = None
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None, random_state=None
+        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.fraction = fraction
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         return proxy_attribute(self._fit_proxy(X, y), self._attribute, type(self).__name__)

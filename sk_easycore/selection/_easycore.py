@@ -36,6 +36,9 @@ class EasyCoreSelector(ScoreSelector):
         Cache of fitted scorers; see :class:`ScoreSelector`.
     random_state : int, RandomState instance or None, default=None
         Seeds the scorer when its own ``random_state`` is None.
+    verbose : int, default=0
+        1 shows the scorer's training progress bar (AIGN over the epochs), so a
+        grid search is not silent for minutes; 0: silent.
 
     Attributes
     ----------
@@ -90,13 +93,15 @@ class EasyCoreSelector(ScoreSelector):
     }
 
     def __init__(
-        self, scorer=None, *, fraction=0.3, class_balanced=True, memory=None, random_state=None
+        self, scorer=None, *, fraction=0.3, class_balanced=True, memory=None,
+        random_state=None, verbose=0,
     ):
         self.scorer = scorer
         self.fraction = fraction
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _keep_rule(self):
         return "lowest"

@@ -140,13 +140,15 @@ class ModerateSelector(ProxyScoreSelector):
     _keep = "middle"
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None, random_state=None
+        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.fraction = fraction
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         proxy = self._fit_proxy(X, y)
@@ -205,7 +207,7 @@ class CALSelector(ProxyScoreSelector):
 
     def __init__(
         self, proxy=None, *, n_neighbors=10, fraction=0.3, class_balanced=True, memory=None,
-        random_state=None,
+        random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.n_neighbors = n_neighbors
@@ -213,6 +215,7 @@ class CALSelector(ProxyScoreSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         proxy = self._fit_proxy(X, y)

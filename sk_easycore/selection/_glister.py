@@ -153,7 +153,7 @@ class GlisterSelector(ProxySelector):
 
     def __init__(
         self, proxy=None, *, validation=0.1, eta=0.1, fraction=0.3, class_balanced=True,
-        memory=None, random_state=None,
+        memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.validation = validation
@@ -162,6 +162,7 @@ class GlisterSelector(ProxySelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _validation_data(self, proxy, y, classes, y_index, embeddings, probas):
         if isinstance(self.validation, tuple):

@@ -119,13 +119,15 @@ class _GreedySelector(ProxySelector):
     """Run a greedy ``_order(group_rows, k, rng)`` in every selection group."""
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None, random_state=None
+        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.fraction = fraction
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _select(self, X, y):
         proxy = self._fit_proxy(X, y)

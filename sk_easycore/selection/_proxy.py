@@ -3,7 +3,7 @@
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
 
-from .._cache import fit_scorer, seeded_clone
+from .._cache import fit_scorer, seeded_clone, with_verbose
 from ..base import BaseSelector, select_by_score
 from ..scoring import AveragedDynamics, TrainingDynamics
 from ..utils import check_scores
@@ -54,6 +54,10 @@ class ProxySelector(BaseSelector):
         As for :class:`~sk_easycore.base.BaseSelector`.
     memory : str, joblib.Memory or None
         A disk cache for the fitted proxy, besides the in-process one.
+    verbose : int
+        Above 0, the proxy's training shows its progress bar (a subclass
+        without this parameter trains silently, as the proxy's own
+        ``verbose`` says).
 
     Attributes
     ----------
@@ -69,9 +73,9 @@ class ProxySelector(BaseSelector):
     >>> from sk_easycore.selection import ProxySelector
     >>> class LowestLoss(ProxySelector):  # keep the rows the proxy fits best
     ...     def __init__(self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
-    ...                  random_state=None):
+    ...                  random_state=None, verbose=0):
     ...         self.proxy, self.fraction, self.class_balanced = proxy, fraction, class_balanced
-    ...         self.memory, self.random_state = memory, random_state
+    ...         self.memory, self.random_state, self.verbose = memory, random_state, verbose
     ...     def _select(self, X, y):
     ...         proxy = self._fit_proxy(X, y)
     ...         return select_by_score(proxy.loss_, self.fraction, y=y, class_balanced=True)
@@ -87,6 +91,7 @@ class ProxySelector(BaseSelector):
         **BaseSelector._parameter_constraints,
         "proxy": [HasMethods(["fit"]), None],
         "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
     }
 
     def _trains_skorch(self):
@@ -114,8 +119,9 @@ class ProxySelector(BaseSelector):
                 proxy.set_params(keep_outputs=False)
         if n_repeats > 1:
             proxy = AveragedDynamics(proxy, n_runs=n_repeats, memory=self.memory)
-        self.proxy_ = fit_scorer(seeded_clone(proxy, self.random_state), X, y,
-                                 memory=self.memory)
+        verbose = getattr(self, "verbose", 0)  # a subclass may predate the parameter
+        self.proxy_ = fit_scorer(with_verbose(seeded_clone(proxy, self.random_state), verbose),
+                                 X, y, memory=self.memory)
         return self.proxy_
 
 

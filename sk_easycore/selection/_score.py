@@ -2,7 +2,7 @@
 
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from .._cache import fit_scorer, seeded_clone
+from .._cache import fit_scorer, seeded_clone, with_verbose
 from ..base import KEEP_RULES, BaseSelector, select_by_score
 from ..scoring import AIGNScorer
 from ..utils import check_scores
@@ -40,6 +40,8 @@ class ScoreSelector(BaseSelector):
         trains the scorer once per fold; a location also caches them on disk.
     random_state : int, RandomState instance or None, default=None
         Seeds the scorer when the scorer's own ``random_state`` is None.
+    verbose : int, default=0
+        1 shows the scorer's training progress bar (0: silent).
 
     Attributes
     ----------
@@ -77,11 +79,12 @@ class ScoreSelector(BaseSelector):
         "scorer": [HasMethods(["fit"]), callable, "array-like", None],
         "keep": [StrOptions(set(KEEP_RULES))],
         "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
     }
 
     def __init__(
         self, scorer=None, *, fraction=0.3, keep="lowest", class_balanced=True,
-        memory=None, random_state=None,
+        memory=None, random_state=None, verbose=0,
     ):
         self.scorer = scorer
         self.fraction = fraction
@@ -89,6 +92,7 @@ class ScoreSelector(BaseSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _keep_rule(self):
         return self.keep
@@ -107,7 +111,7 @@ class ScoreSelector(BaseSelector):
     def _compute_scores(self, X, y):
         scorer = AIGNScorer() if self.scorer is None else self.scorer
         if hasattr(scorer, "fit"):
-            scorer = seeded_clone(scorer, self.random_state)
+            scorer = with_verbose(seeded_clone(scorer, self.random_state), self.verbose)
             self.scorer_ = fit_scorer(scorer, X, y, memory=self.memory)
             return check_scores(self.scorer_.scores_, len(X), name="scorer.scores_")
         if callable(scorer):

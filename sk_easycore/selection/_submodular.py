@@ -195,7 +195,7 @@ class FacilityLocationSelector(_SubmodularSelector):
 
     def __init__(
         self, proxy=None, *, features="gradient", fraction=0.3, class_balanced=True, memory=None,
-        random_state=None,
+        random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.features = features
@@ -203,6 +203,7 @@ class FacilityLocationSelector(_SubmodularSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _maximize(self, similarity, k):
         return facility_location(similarity, k)
@@ -247,7 +248,7 @@ class GraphCutSelector(_SubmodularSelector):
 
     def __init__(
         self, proxy=None, *, lam=1.0, features="gradient", fraction=0.3, class_balanced=True,
-        memory=None, random_state=None,
+        memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.lam = lam
@@ -256,6 +257,7 @@ class GraphCutSelector(_SubmodularSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _maximize(self, similarity, k):
         return graph_cut(similarity, k, lam=self.lam)

@@ -95,7 +95,7 @@ class UncertaintySelector(ProxyScoreSelector):
 
     def __init__(
         self, proxy=None, *, method="least_confidence", fraction=0.3, class_balanced=True,
-        memory=None, random_state=None,
+        memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.method = method
@@ -103,6 +103,7 @@ class UncertaintySelector(ProxyScoreSelector):
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
+        self.verbose = verbose
 
     def _scores(self, X, y):
         proxy = self._fit_proxy(X, y)
