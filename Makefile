@@ -45,8 +45,11 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_aign_overhead.py
-	$(PY) benchmarks/bench_attack_overhead.py
+	$(PY) benchmarks/bench_attack_overhead.py --threads 1
+	$(PY) benchmarks/bench_attack_crosscheck.py
+	$(PY) benchmarks/bench_dataset_scale.py
 	$(PY) benchmarks/bench_selectors.py
+	$(PY) benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info docs/_build docs/generated

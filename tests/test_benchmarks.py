@@ -19,3 +19,15 @@ def test_aign_overhead_benchmark_prints_every_ratio():
     assert [label for label, _ in ratios] == labels * 2  # digits, then ResNet-18
     assert all(float(value) > 0 for _, value in ratios)
     assert "AIGNScorer(mode='train').fit" in result.stdout
+
+
+def test_gpu_check_runs_quick_on_the_cpu_and_prints_every_ratio():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--quick", "--threads", "1"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
+    )
+    ratios = re.findall(r"(standard training|TRADES training|PGD-3 attack) .*ratio library / "
+                        r"torch = (\d+\.\d+)", result.stdout)
+    assert [name for name, _ in ratios] == ["standard training", "TRADES training",
+                                            "PGD-3 attack"]
+    assert all(float(value) > 0 for _, value in ratios)

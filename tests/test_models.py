@@ -202,3 +202,23 @@ def test_models_need_no_arguments(module):
     model = module()
     assert isinstance(model, torch.nn.Module)
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+def test_accelerated_runs_bf16_channels_last_and_trains(digits_small):
+    from sk_easycore.models import Accelerated, SmallCNN, make_default_net
+
+    X, y = digits_small
+    plain = SmallCNN(n_classes=10)
+    fast = Accelerated(SmallCNN, precision="bf16", channels_last=True, n_classes=10)
+    fast.inner.load_state_dict(plain.state_dict())
+    x = torch.as_tensor(X[:32])
+    out, reference = fast(x), plain(x)
+    assert out.dtype == torch.float32 and out.shape == reference.shape
+    # bfloat16 rounds: close to, not equal to, the float32 logits
+    assert torch.allclose(out, reference, atol=0.1) and not torch.equal(out, reference)
+    assert fast.embed(x).shape == (32, 128)
+    net = make_default_net(X.shape, 10, max_epochs=2, precision="bf16", channels_last=True)
+    net.fit(X, y)
+    assert type(net.module_).__name__ == "Accelerated" and net.score(X, y) > 0.2
+    with pytest.raises(ValueError, match="precision must be one of"):
+        make_default_net(X.shape, 10, precision="fp16")

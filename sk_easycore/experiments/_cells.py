@@ -181,7 +181,8 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
             optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
             weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, max_epochs=epochs,
             scheduler=recipe.scheduler if with_schedule else "none",
-            augment=recipe.augment if with_augment else "none")
+            augment=recipe.augment if with_augment else "none", precision=recipe.precision,
+            channels_last=recipe.channels_last)
         if recipe.standardize:
             # standardized inside the model: eps stays in the raw units of the columns
             std = data.X_train.std(axis=0)
@@ -268,7 +269,7 @@ def run_cell(task):
     report = robustness_report(
         model, data.X_test, data.y_test, attacks=config.attacks, eps=config.recipe.eps,
         max_iter=config.recipe.eval_max_iter, clip_values=config.recipe.clip_values,
-        random_state=cell.seed,
+        batch_size=config.recipe.attack_batch_size, random_state=cell.seed,
     )
     timings["eval_s"] = time.perf_counter() - start
     metrics = {Metric("clean"): report.clean_accuracy}

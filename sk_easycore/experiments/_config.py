@@ -67,6 +67,8 @@ class Recipe:
         Budget and step of the PGD used inside TRADES and PGD adversarial training.
     train_max_iter, eval_max_iter : int, default=10, 20
         PGD iterations for training and for evaluation.
+    attack_batch_size : int, default=128
+        Rows attacked at once in evaluation (large on a GPU).
     clip_values : tuple (min, max) or None, default=(0.0, 1.0)
         The valid input range attacks stay in (pixels); None for unbounded
         inputs (tables).
@@ -78,6 +80,11 @@ class Recipe:
         with 4-pixel zero padding and a horizontal flip (CIFAR), applied to
         each batch on the model's device, before any attack; never in
         evaluation or in eval-mode scoring passes.
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"``: the recipe's model runs under bfloat16 autocast (a GPU fast
+        path; logits, losses and attack gradients stay float32).
+    channels_last : bool, default=False
+        The recipe's model keeps weights and image batches channels_last (GPU).
     trades_inner : {"kl", "ce"}, default="kl"
         The inner maximization of TRADES training: TRADES' own KL term from a
         small Gaussian start, or ART's PGD on the cross-entropy
@@ -110,10 +117,13 @@ class Recipe:
     train_eps_step: float = 0.025
     train_max_iter: int = 10
     eval_max_iter: int = 20
+    attack_batch_size: int = 128
     clip_values: tuple = (0.0, 1.0)
     standardize: bool = False
     augment: str = "none"
     trades_inner: str = "kl"
+    precision: str = "fp32"
+    channels_last: bool = False
 
     def __post_init__(self):
         from ..models import MODELS
@@ -126,6 +136,9 @@ class Recipe:
             raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {self.optimizer!r}.")
         if self.scheduler not in (None, "cosine", "none"):
             raise ValueError(f"scheduler must be 'cosine' or 'none'; got {self.scheduler!r}.")
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16'; got {self.precision!r}.")
+        set_("channels_last", bool(self.channels_last))
         if self.trades_inner not in ("kl", "ce"):
             raise ValueError(f"trades_inner must be 'kl' or 'ce'; got {self.trades_inner!r}.")
         if self.augment not in AUGMENTATIONS:
@@ -136,7 +149,8 @@ class Recipe:
                 set_(name, _positive_real(name, value, allow_zero=name != "lr"))
         if self.batch_size is not None:
             set_("batch_size", _positive_int("batch_size", self.batch_size))
-        for name in ("epochs", "proxy_epochs", "train_max_iter", "eval_max_iter"):
+        for name in ("epochs", "proxy_epochs", "train_max_iter", "eval_max_iter",
+                     "attack_batch_size"):
             set_(name, _positive_int(name, getattr(self, name)))
         eps = tuple(_positive_real("eps", e) for e in (self.eps or ()))
         if not eps:

@@ -322,11 +322,14 @@ def _cifar(name, data_root=None):
 
 
 # The EasyCore paper's CIFAR recipe (ResNet-18, SGD 0.9, lr 0.1, cosine, batch 200,
-# 300 epochs, wd 5e-4; PGD eps 8/255, step 2/255, 10 steps to train, 20 to evaluate).
+# 300 epochs, wd 5e-4; PGD eps 8/255, step 2/255, 10 steps to train, 20 to evaluate),
+# with the standard CIFAR augmentation (random crop with 4-pixel padding, horizontal
+# flip): without it ResNet-18 reaches about 87% on CIFAR-10 instead of about 95%.
 CIFAR_RECIPE = Recipe(
     model="resnet18", optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4,
     batch_size=200, epochs=300, scheduler="cosine", proxy_epochs=300,
     eps=(2 / 255, 4 / 255, 8 / 255), train_eps=8 / 255, train_eps_step=2 / 255,
+    augment="crop_flip", attack_batch_size=1000,
 )
 register_dataset("digits", _digits, Recipe(model="small_cnn"))
 register_dataset("synthetic2d", _synthetic2d, Recipe(

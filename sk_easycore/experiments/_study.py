@@ -35,7 +35,7 @@ logger = logging.getLogger("sk_easycore.experiments")
 
 _RECIPE_FIELDS = {f.name for f in dataclasses.fields(Recipe)}
 _NET_FIELDS = ("model", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-               "scheduler", "standardize")
+               "scheduler", "standardize", "precision", "channels_last")
 
 
 def describe_net(net):
@@ -84,8 +84,10 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
     recipe = source.recipe if source.recipe is not None else default_recipe(loaded)
     if net is not None:
         epochs = _net_epochs(net, loaded)
-        recipe = dataclasses.replace(recipe, **{k: None for k in _NET_FIELDS if k != "standardize"},
-                                     standardize=False, epochs=epochs, proxy_epochs=epochs)
+        own = {k: None for k in _NET_FIELDS
+               if k not in ("standardize", "precision", "channels_last")}
+        recipe = dataclasses.replace(recipe, **own, standardize=False, precision="fp32",
+                                     channels_last=False, epochs=epochs, proxy_epochs=epochs)
     unknown = set(recipe_overrides) - _RECIPE_FIELDS
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}.")

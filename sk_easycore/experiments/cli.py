@@ -107,6 +107,12 @@ def _add_data_args(parser):
     recipe.add_argument("--lr", type=float, help="learning rate of the optimizer")
     recipe.add_argument("--weight-decay", type=float,
                         help="weight decay of the optimizer (L2 penalty)")
+    recipe.add_argument("--augment", choices=["none", "crop_flip"],
+                        help="training augmentation on the device (CIFAR's default: crop_flip)")
+    recipe.add_argument("--precision", choices=["fp32", "bf16"],
+                        help="bf16: the recipe's model under bfloat16 autocast (GPU fast path)")
+    recipe.add_argument("--channels-last", action="store_true", default=None,
+                        help="channels_last weights and batches (ResNet on a GPU)")
 
 
 def _data_and_net(args):
@@ -126,7 +132,8 @@ def _data_and_net(args):
                              f"package.module:factory; got {args.model!r}.")
     overrides.update({"epochs": args.epochs, "proxy_epochs": args.proxy_epochs,
                       "batch_size": args.batch_size, "lr": args.lr,
-                      "weight_decay": args.weight_decay})
+                      "weight_decay": args.weight_decay, "augment": args.augment,
+                      "precision": args.precision, "channels_last": args.channels_last})
     return data, net, {k: v for k, v in overrides.items() if v is not None}
 
 

@@ -10,11 +10,13 @@ Names are imported on first use.
 from .._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "Accelerated": "._accelerated",
     "CIFAR10_MEAN": "._resnet",
     "CIFAR10_STD": "._resnet",
     "CIFARResNet": "._resnet",
     "MODELS": "._factory",
     "Normalize": "._layers",
+    "PRECISIONS": "._accelerated",
     "ResidualMLP": "._mlp",
     "SmallCNN": "._cnn",
     "cifar_resnet18": "._resnet",

@@ -75,7 +75,8 @@ def lr_scheduler(name, epochs):
 
 def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr=1e-3,
                      momentum=0.9, weight_decay=None, batch_size=64, max_epochs=20,
-                     scheduler="none", augment="none", device=None, verbose=0):
+                     scheduler="none", augment="none", precision="fp32", channels_last=False,
+                     device=None, verbose=0):
     """Build the skorch classifier the library trains when you give it none.
 
     Every net of the library comes from here: the default of
@@ -113,6 +114,11 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
         Training augmentation, applied to every training batch on the net's
         device (``iterator_train`` is :class:`~sk_easycore.data.AugmentingLoader`);
         never to predictions or evaluation passes.
+    precision : {"fp32", "bf16"}, default="fp32"
+        ``"bf16"`` runs the model under bfloat16 autocast (:class:`Accelerated`;
+        logits stay float32), the GPU fast path.
+    channels_last : bool, default=False
+        Keep weights and image batches in the channels_last layout (ResNet on GPU).
     device : str or None, default=None
         None: CUDA when available, else the CPU.
     verbose : int, default=0
@@ -154,6 +160,14 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}.")
     module, module_params = factory(input_shape, n_classes)
+    if precision != "fp32" or channels_last:
+        from ._accelerated import PRECISIONS, Accelerated
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}.")
+        module_params = {"module": module, "precision": precision,
+                         "channels_last": channels_last, **module_params}
+        module = Accelerated
     params = {f"module__{k}": v for k, v in module_params.items()}
     if weight_decay is not None:
         params["optimizer__weight_decay"] = weight_decay

@@ -5,6 +5,7 @@ command line (``--data file.npz --model mymod:make_net``), serial, ``--n-jobs 2`
 a local Dask cluster with a relative ``--out``, gives identical metrics.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -90,9 +91,16 @@ def test_the_same_study_from_the_api_the_cli_jobs_and_dask(own):
     assert len(expected) == 8 and api.records[0].config["net"] == "factory mymod:make_net"
     _cli(own, "serial")
     _cli(own, "jobs", "--n-jobs", "2")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        _cli(own, "dask_relative", "--dask-scheduler", cluster.scheduler_address)
+    environ = dict(os.environ)
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None) as cluster:
+            _cli(own, "dask_relative", "--dask-scheduler", cluster.scheduler_address)
+    finally:
+        # Dask's nannies write OMP/MKL/OPENBLAS_NUM_THREADS=1 into this process's
+        # environment ("pre-spawn-environ"), which later subprocesses would inherit
+        os.environ.clear()
+        os.environ.update(environ)
     for name in ("serial", "jobs", "dask_relative"):
         assert _metrics(own / name) == expected, name
     assert not (own / "proxies").exists()  # nothing trained in a worker's own folder
@@ -193,3 +201,33 @@ def test_an_image_folder_and_an_npz_file(tmp_path):
     np.savez(tmp_path / "bad.npz", X_train=np.zeros((4, 2)))
     with pytest.raises(ValueError, match="lacks the arrays \\['y_train', 'X_test', 'y_test'\\]"):
         study_config(str(tmp_path / "bad.npz"))
+
+
+def _fake_cifar(root, rng, per_batch=12, n_test=20):
+    import pickle
+
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for name in names:
+        n = n_test if name == "test_batch" else per_batch
+        labels = [i % 10 for i in range(n)]
+        data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": data, b"labels": labels}, f)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({b"label_names": [str(i).encode() for i in range(10)]}, f)
+
+
+def test_the_cifar_path_trains_with_augmentation_and_records_it(tmp_path):
+    _fake_cifar(tmp_path / "data", np.random.default_rng(0))
+    result = run_study(tmp_path / "study", "cifar10", data_root=tmp_path / "data", verbose=0,
+                       methods=["random"], fractions=[0.5], seeds=1,
+                       regimes=["standard", "trades"], attacks=["fgsm"], eps=[8 / 255],
+                       model="small_cnn", epochs=1, proxy_epochs=1, batch_size=20,
+                       train_max_iter=2)
+    assert len(result.records) == 4
+    for record in result.records:
+        assert record.config["recipe"]["augment"] == "crop_flip"
+        assert record.config["data"] == "cifar10"
+        assert record.n_train == (60 if record.method == "full" else 34)  # 50% of each class

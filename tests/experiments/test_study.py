@@ -204,3 +204,32 @@ def test_adversarial_regimes_run(tmp_path):
         "full__f1__pgd__s0", "full__f1__trades__s0",
         "random__f0.3__pgd__s0", "random__f0.3__trades__s0"]
     assert all(0 <= r.metrics["fgsm@0.1"] <= 1 for r in result.records)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["study", "--help"], ["score", "--help"]])
+def test_help_imports_neither_torch_sklearn_nor_art(argv):
+    code = ("import sys\nfrom sk_easycore.experiments.cli import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('torch', 'sklearn', 'art', 'skorch', 'matplotlib', 'scipy')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "usage: sk-easycore" in done.stdout
+
+
+def test_quiet_study_prints_only_its_table(tmp_path):
+    done = subprocess.run(_cli(tmp_path / "quiet") + ["--seeds", "1"], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0 and done.stderr == ""  # no log line, no bar, no warning
+    assert done.stdout.startswith("## Accuracy (%)")
+    log = (tmp_path / "quiet" / "study.log").read_text()
+    assert "finished full__f1__standard__s0" in log  # the INFO lines went to the log
+    mode = (tmp_path / "quiet" / "summary.md").stat().st_mode & 0o777
+    assert mode == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
