@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..results import summarize
+from ..results import identical_coresets, summarize
 from ._common import FULL, current_ax, method_colors, method_order, study_records
 
 __all__ = ["plot_accuracy_vs_eps"]
@@ -36,7 +36,8 @@ def plot_accuracy_vs_eps(source, attack="pgd", *, regime=None, fraction=None, me
         The coreset fraction of the study to draw; None takes the smallest.
         Ignored for reports.
     methods : sequence of str or None, default=None
-        The study's methods to draw, in this order; None draws every method.
+        The study's methods to draw, in this order; None draws every method,
+        a method whose coresets repeat another's once (labelled with both names).
     ax : matplotlib Axes or None, default=None
         Where to draw; None uses ``plt.gca()``.
 
@@ -130,7 +131,15 @@ def _plot_study(records, attack, regime, fraction, methods, ax):
         raise ValueError(f"the study has no {attack!r} results in regime {regime!r}.")
     fraction = pick([f for m, f in curves if m != FULL], fraction, "fraction")
     available = sorted((m for m, f in curves if f == fraction and m != FULL), key=method_order)
-    methods = available if methods is None else [pick(available, m, "method") for m in methods]
+    same = identical_coresets(records)  # one curve, labelled with both names
+    if methods is None:
+        methods = [m for m in available if m not in same]
+    else:
+        methods = [pick(available, m, "method") for m in methods]
+    labels = {m: m for m in methods}
+    for copy, source in same.items():
+        if source in labels:
+            labels[source] = f"{source} (= {copy})"
     colors = method_colors(methods)
     n_seeds = 0
     for method in methods:
@@ -140,7 +149,7 @@ def _plot_study(records, attack, regime, fraction, methods, ax):
         style = (dict(linestyle=":", marker="s", markerfacecolor="none", markersize=8)
                  if method == "matched_random" else dict(marker="o"))
         ax.errorbar(eps, mean, yerr=np.nan_to_num(std), capsize=3, color=colors[method],
-                    label=method, **style)
+                    label=labels[method], **style)
         n_seeds = max(n_seeds, int(n.max()))
     if (FULL, 1.0) in curves:
         eps, mean, std, _ = curves[(FULL, 1.0)]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import Metric, atomic_write, summarize
+from ..results import Metric, atomic_write, identical_coresets, summarize
 from ._common import FULL, method_colors, method_order, new_axes, study_records
 from ._robustness import plot_accuracy_vs_eps
 
@@ -36,7 +36,9 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     regimes : sequence of str or None, default=None
         Training regimes, one row each; None takes every regime, standard first.
     methods : sequence of str or None, default=None
-        Coreset methods, in bar order; None takes every method.
+        Coreset methods, in bar order; None takes every method, drawing a
+        method whose coresets repeat another's (the class-matched control
+        under class-balanced selection) once, labelled ``random (= matched_random)``.
     max_cols : int, default=4
         With ``axes=None``, a regime's metrics wrap onto new rows of at most
         this many panels.
@@ -80,8 +82,14 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
         else list(regimes)
     table = {(r["regime"], r["method"], r["fraction"], r["metric"]): r for r in rows}
     fractions = sorted({r["fraction"] for r in rows if r["method"] != FULL})
+    same = identical_coresets(records)  # drawn once, labelled with both names
     if methods is None:
-        methods = sorted({r["method"] for r in rows if r["method"] != FULL}, key=method_order)
+        methods = sorted({r["method"] for r in rows if r["method"] != FULL and r["method"]
+                          not in same}, key=method_order)
+    labels = {m: m for m in methods}
+    for copy, source in same.items():
+        if source in labels:
+            labels[source] = f"{source} (= {copy})"
     colors = method_colors(methods)
     flat = _summary_axes(axes, len(regimes), len(metrics), max_cols)
     grid = np.empty((len(regimes), len(metrics)), dtype=object)
@@ -95,7 +103,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
                 mean = [np.nan if c is None else c["mean"] for c in cells]
                 std = [0.0 if c is None or np.isnan(c["std"]) else c["std"] for c in cells]
                 ax.bar(x - 0.4 + width * (k + 0.5), mean, width, yerr=std, capsize=2,
-                       color=colors[method], label=method)
+                       color=colors[method], label=labels[method])
             full = table.get((regime, FULL, 1.0, metric))
             if full is not None:
                 ax.axhline(full["mean"], color="0.4", linestyle="--", label="full data")
@@ -105,7 +113,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
             ax.set_xlabel("coreset fraction")
             spec = ax.get_subplotspec()
             if spec is None or spec.is_first_col():
-                ax.set_ylabel("accuracy (mean ± std over seeds)")
+                ax.set_ylabel("accuracy (mean ± std)")
     _legend(grid[0, 0])
     return grid
 
