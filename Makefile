@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_attack_overhead.py --threads 1
 	$(PY) benchmarks/bench_attack_crosscheck.py
 	$(PY) benchmarks/bench_dataset_scale.py
+	$(PY) benchmarks/bench_loader.py
 	$(PY) benchmarks/bench_selectors.py
 	$(PY) benchmarks/gpu_check.py
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sk_easycore.data import AugmentingLoader, LabeledDataset, random_crop_flip
+from sk_easycore.data import DeviceLoader, LabeledDataset, random_crop_flip
 from sk_easycore.models import make_default_net
 from sk_easycore.utils import torch_seed
 
@@ -33,13 +33,13 @@ def test_crop_flip_needs_images():
 
 def test_loader_augments_training_batches_only(digits_small):
     X, y = digits_small
-    loader = AugmentingLoader(LabeledDataset(X, y, with_index=True), augment="crop_flip",
+    loader = DeviceLoader(LabeledDataset(X, y, with_index=True), augment="crop_flip",
                               batch_size=50)
     x, labels, index = next(iter(loader))
     assert x.shape == (50, 1, 8, 8) and index.tolist() == list(range(50))
     assert not torch.equal(x, torch.as_tensor(X[:50]))
     with pytest.raises(ValueError, match="augment must be one of"):
-        AugmentingLoader(LabeledDataset(X, y), augment="mixup")
+        DeviceLoader(LabeledDataset(X, y), augment="mixup")
 
 
 def test_a_net_with_augmentation_predicts_without_it(digits_small):
@@ -47,7 +47,7 @@ def test_a_net_with_augmentation_predicts_without_it(digits_small):
     with torch_seed(0):
         net = make_default_net(X.shape, 10, max_epochs=2, augment="crop_flip").fit(X, y)
     plain = make_default_net(X.shape, 10, max_epochs=2)
-    assert net.iterator_train is AugmentingLoader and plain.iterator_train is not AugmentingLoader
+    assert net.iterator_train__augment == "crop_flip" and plain.iterator_train__augment == "none"
     # evaluation never augments: predictions are deterministic
     np.testing.assert_array_equal(net.predict_proba(X[:20]), net.predict_proba(X[:20]))
     pickle.loads(pickle.dumps(net))

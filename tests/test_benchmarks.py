@@ -31,3 +31,12 @@ def test_gpu_check_runs_quick_on_the_cpu_and_prints_every_ratio():
     assert [name for name, _ in ratios] == ["standard training", "TRADES training",
                                             "PGD-3 attack"]
     assert all(float(value) > 0 for _, value in ratios)
+
+
+def test_loader_benchmark_checks_its_batches_and_prints_the_ratio():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_loader.py"), "--quick"],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
+    )
+    ratio = re.search(r"ratio DataLoader / DeviceLoader = (\d+\.\d+)", result.stdout)
+    assert ratio and float(ratio.group(1)) > 0

@@ -3,14 +3,15 @@
 See :mod:`sk_easycore.datasets` for the loaders of the data sets themselves.
 """
 
-from ._augment import AUGMENTATIONS, AugmentingLoader, augment_batch, random_crop_flip
+from ._augment import AUGMENTATIONS, augment_batch, random_crop_flip
 from ._batches import eval_batches, loader_params, reporting_iterator
 from ._datasets import (LabeledDataset, check_input, dataset_labels, fingerprint, input_shape,
                         is_dataset, take)
+from ._loader import DeviceLoader
 
 __all__ = [
     "AUGMENTATIONS",
-    "AugmentingLoader",
+    "DeviceLoader",
     "LabeledDataset",
     "augment_batch",
     "check_input",

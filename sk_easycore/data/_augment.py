@@ -1,9 +1,8 @@
 """Training augmentation applied to whole batches on the model's device (no per-sample CPU work)."""
 
 import torch
-from torch.utils.data import DataLoader
 
-__all__ = ["AUGMENTATIONS", "AugmentingLoader", "augment_batch", "random_crop_flip"]
+__all__ = ["AUGMENTATIONS", "augment_batch", "random_crop_flip"]
 
 AUGMENTATIONS = ("none", "crop_flip")
 
@@ -78,48 +77,3 @@ def augment_batch(x, augment):
         return random_crop_flip(x)
     raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
 
-
-class AugmentingLoader(DataLoader):
-    """A DataLoader that moves each batch's inputs to ``device`` and augments them there.
-
-    Use it as a skorch net's ``iterator_train`` (``iterator_train=AugmentingLoader,
-    iterator_train__augment="crop_flip", iterator_train__device="cuda"``): the
-    training batches are augmented on the model's device, the evaluation ones
-    (``iterator_valid``) never are. The first element of every batch is the
-    input; the others (labels, sample indices) pass through unchanged.
-
-    Parameters
-    ----------
-    dataset : torch.utils.data.Dataset
-    augment : {"none", "crop_flip"}, default="none"
-        The augmentation.
-    device : str or torch.device, default="cpu"
-        Where the batch is moved before augmenting.
-    **kwargs
-        DataLoader's own arguments (``batch_size``, ``shuffle``, ...).
-
-    Attributes
-    ----------
-    augment : str
-        The augmentation.
-    device : str or torch.device
-        Where batches are augmented.
-
-    Examples
-    --------
-    >>> ds = torch.utils.data.TensorDataset(torch.rand(6, 3, 8, 8), torch.zeros(6))
-    >>> [tuple(x.shape) for x, _ in AugmentingLoader(ds, augment="crop_flip", batch_size=4)]
-    [(4, 3, 8, 8), (2, 3, 8, 8)]
-    """
-
-    def __init__(self, dataset, *args, augment="none", device="cpu", **kwargs):
-        if augment not in AUGMENTATIONS:
-            raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
-        self.augment = augment
-        self.device = device
-        super().__init__(dataset, *args, **kwargs)
-
-    def __iter__(self):
-        for batch in super().__iter__():
-            x = augment_batch(batch[0].to(self.device), self.augment)
-            yield (x, *batch[1:]) if isinstance(batch, tuple) else [x, *batch[1:]]

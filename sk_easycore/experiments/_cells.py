@@ -198,14 +198,17 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
     if net is not None and with_augment and recipe.augment != "none":
         from torch.utils.data import DataLoader
 
-        from ..data import AugmentingLoader
+        from ..data import DeviceLoader
 
-        if built.iterator_train is not DataLoader:
+        if built.iterator_train is DeviceLoader:
+            built.set_params(iterator_train__augment=recipe.augment)
+        elif built.iterator_train is not DataLoader:
             raise ValueError(f"augment={recipe.augment!r} replaces the net's iterator_train, "
                              f"but yours is {built.iterator_train!r}: augment in it yourself "
                              "and set augment='none'.")
-        built.set_params(iterator_train=AugmentingLoader, iterator_train__augment=recipe.augment,
-                         iterator_train__device=built.device)
+        else:
+            built.set_params(iterator_train=DeviceLoader, iterator_train__augment=recipe.augment,
+                             iterator_train__device=built.device)
     return built.set_params(max_epochs=epochs, train_split=None)
 
 

@@ -112,8 +112,9 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
         Learning-rate schedule over ``max_epochs`` (a skorch ``LRScheduler``).
     augment : {"none", "crop_flip"}, default="none"
         Training augmentation, applied to every training batch on the net's
-        device (``iterator_train`` is :class:`~sk_easycore.data.AugmentingLoader`);
-        never to predictions or evaluation passes.
+        device; never to predictions or evaluation passes. With any value the
+        net's ``iterator_train`` is :class:`~sk_easycore.data.DeviceLoader`
+        (array inputs gathered by batch and kept on the device).
     precision : {"fp32", "bf16"}, default="fp32"
         ``"bf16"`` runs the model under bfloat16 autocast (:class:`Accelerated`;
         logits stay float32), the GPU fast path.
@@ -174,13 +175,15 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
     if optimizer == "sgd":
         params["optimizer__momentum"] = momentum
     device = default_device() if device is None else device
-    if augment not in (None, "none"):
-        from ..data import AUGMENTATIONS, AugmentingLoader
+    from ..data import AUGMENTATIONS, DeviceLoader
 
-        if augment not in AUGMENTATIONS:
-            raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
-        params.update(iterator_train=AugmentingLoader, iterator_train__augment=augment,
-                      iterator_train__device=device)
+    augment = "none" if augment is None else augment
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"augment must be one of {AUGMENTATIONS}; got {augment!r}.")
+    # whole-array batches, inputs copied to the device once per fit (the same batches and
+    # random draws as a DataLoader)
+    params.update(iterator_train=DeviceLoader, iterator_train__augment=augment,
+                  iterator_train__device=device)
     callbacks = []
     schedule = lr_scheduler(scheduler, max_epochs)
     if schedule is not None:
