@@ -8,8 +8,9 @@ Epsilons are always in the units of the ``X`` the estimator takes: pixels in
 
 from ._art import to_art_classifier
 from ._attacks import ATTACKS, adversarial_accuracy, generate_adversarial
-from ._autoattack import (STANDARD_ATTACKS, build_art_default_autoattack,
-                          build_standard_autoattack, targeted_dlr_loss)
+from ._autoattack import STANDARD_ATTACKS, build_standard_autoattack
+from ._autoattack_art import build_art_default_autoattack
+from ._dlr import targeted_dlr_loss
 from ._deepfool import deepfool_distances
 from ._report import RobustnessReport, robustness_report
 from ._scorer import make_robust_scorer

@@ -96,7 +96,7 @@ class AttackSpec:
             return build_standard_autoattack(classifier, eps=self.eps, norm=self.norm,
                                              batch_size=self.batch_size,
                                              verbose=bool(verbose), **self.params)
-        from ._autoattack import build_art_default_autoattack
+        from ._autoattack_art import build_art_default_autoattack
 
         return build_art_default_autoattack(classifier, eps=self.eps, norm=self.norm,
                                             eps_step=self.step(), batch_size=self.batch_size,

@@ -5,7 +5,7 @@ loss, the 9 classes ranked 2 to 10 by the clean logits as targets), FAB-T and
 Square with 5000 queries, each with one restart and each run only on the
 samples every attack before it failed on. ART's ``AutoAttack`` runs another
 suite by default (APGD-CE and APGD-DLR with 5 restarts, DeepFool, Square);
-:func:`build_art_default_autoattack` keeps that one available.
+:func:`~sk_easycore.robustness.build_art_default_autoattack` keeps that one available.
 
 ART's ``difference_logits_ratio`` loss is not AutoAttack's targeted DLR: with
 ``targeted=True`` ART takes the labels as the target ``t`` and minimizes
@@ -15,7 +15,7 @@ ART's ``difference_logits_ratio`` loss is not AutoAttack's targeted DLR: with
 example only if it is classified as the target, where AutoAttack's APGD-T
 counts any misclassification. Here APGD-T is ART's
 ``AutoProjectedGradientDescent`` run untargeted on a second ART classifier that
-shares the model and whose loss is :func:`targeted_dlr_loss`; the target
+shares the model and whose loss is :func:`~sk_easycore.robustness.targeted_dlr_loss`; the target
 travels inside the labels ART passes to the loss (``one_hot(y) -
 one_hot(t)``: its argmax is the true class ART checks, its argmin the target).
 
@@ -33,83 +33,14 @@ from numbers import Integral
 import numpy as np
 import torch
 
-from ._fab import _check_common, _label_indices
+from ._dlr import TargetedDLRLoss, encode_targets
+from ._ops import check_attack_params, label_indices
 
-__all__ = [
-    "STANDARD_ATTACKS",
-    "StandardAutoAttack",
-    "build_art_default_autoattack",
-    "build_standard_autoattack",
-    "targeted_dlr_loss",
-]
+__all__ = ["STANDARD_ATTACKS", "StandardAutoAttack", "build_standard_autoattack"]
 
 logger = logging.getLogger(__name__)
 
 STANDARD_ATTACKS = ("apgd-ce", "apgd-t", "fab-t", "square")
-
-
-def targeted_dlr_loss(logits, y, target):
-    """AutoAttack's targeted DLR loss, per sample (to be maximized).
-
-    ``-(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2)`` with ``z_pi1 >= z_pi2 >=
-    ...`` the sorted logits (Croce & Hein 2020, eq. 7). It is invariant to
-    shifting and scaling the logits and positive once the target's logit
-    exceeds the true class's. With three classes ``z_pi4`` is taken as
-    ``z_pi3``; with two the denominator is 1 (the ratio would be +-1, with no
-    gradient).
-
-    Parameters
-    ----------
-    logits : torch.Tensor of shape (n, n_classes)
-        The model's outputs.
-    y : torch.Tensor of shape (n,)
-        True classes.
-    target : torch.Tensor of shape (n,)
-        Target classes.
-
-    Returns
-    -------
-    loss : torch.Tensor of shape (n,)
-
-    Examples
-    --------
-    >>> import torch
-    >>> z = torch.tensor([[3.0, 1.0, 2.0, 0.5, -1.0]])
-    >>> targeted_dlr_loss(z, torch.tensor([0]), torch.tensor([2]))  # -(3 - 2) / (3 - 0.75)
-    tensor([-0.4444])
-    """
-    ranked = torch.sort(logits, dim=1, descending=True).values
-    n_classes = logits.shape[1]
-    if n_classes >= 3:
-        third, fourth = ranked[:, 2], ranked[:, min(3, n_classes - 1)]
-        scale = ranked[:, 0] - (third + fourth) / 2
-    else:
-        scale = torch.ones_like(ranked[:, 0])
-    z_y = logits.gather(1, y[:, None])[:, 0]
-    z_t = logits.gather(1, target[:, None])[:, 0]
-    return -(z_y - z_t) / (scale + 1e-12)
-
-
-class _TargetedDLRLoss(torch.nn.modules.loss._Loss):
-    """:func:`targeted_dlr_loss` for ART: labels ``one_hot(y) - one_hot(t)`` carry both classes."""
-
-    def forward(self, input, target):  # noqa: A002 -- torch's loss signature
-        target = torch.as_tensor(target, device=input.device)
-        loss = targeted_dlr_loss(input, target.argmax(dim=1), target.argmin(dim=1))
-        if self.reduction == "mean":
-            return loss.mean()
-        if self.reduction == "sum":
-            return loss.sum()
-        return loss
-
-
-def _encode_targets(y, target, n_classes):
-    """Labels for the targeted DLR classifier: +1 at the true class, -1 at the target."""
-    encoded = np.zeros((len(y), n_classes), dtype=np.float32)
-    rows = np.arange(len(y))
-    encoded[rows, y] = 1.0
-    encoded[rows, target] = -1.0
-    return encoded
 
 
 def _art_norm(norm):
@@ -244,7 +175,7 @@ def _standard_class():
                     "StandardAutoAttack needs an ART PyTorchClassifier; got "
                     f"{type(self.estimator).__name__}."
                 )
-            _check_common(self)
+            check_attack_params(self)
             if not isinstance(self.n_queries, Integral) or isinstance(self.n_queries, bool) \
                     or self.n_queries < 1:
                 raise ValueError(f"n_queries must be an int >= 1; got {self.n_queries!r}.")
@@ -284,7 +215,7 @@ def _standard_class():
             if y is None:
                 logger.info("StandardAutoAttack: no labels given, attacking the predictions")
                 y = predicted
-            y = _label_indices(y, len(x))
+            y = label_indices(y, len(x))
             ranked = np.argsort(-logits, axis=1, kind="stable")
             robust = predicted == y
             x_adv = x.copy()
@@ -342,7 +273,7 @@ def _standard_class():
 
                 def run(rank):
                     return lambda x_, y_, rows: apgd.generate(
-                        x_, y=_encode_targets(y_, ranked[rows, rank], nb_classes))
+                        x_, y=encode_targets(y_, ranked[rows, rank], nb_classes))
 
                 return [run(rank) for rank in range(1, n_targets + 1)]
             if name == "fab-t":
@@ -374,7 +305,7 @@ def _standard_class():
             where = torch.cuda.device(clf.device) if cuda else contextlib.nullcontext()
             with where:
                 return PyTorchClassifier(
-                    model=clf.model, loss=_TargetedDLRLoss(), input_shape=clf.input_shape,
+                    model=clf.model, loss=TargetedDLRLoss(), input_shape=clf.input_shape,
                     nb_classes=clf.nb_classes, optimizer=None, channels_first=clf.channels_first,
                     clip_values=clf.clip_values, preprocessing_defences=clf.preprocessing_defences,
                     postprocessing_defences=clf.postprocessing_defences,
@@ -438,65 +369,6 @@ def build_standard_autoattack(classifier, *, eps, norm="inf", batch_size=128, ve
         n_target_classes=n_target_classes, n_queries=n_queries, attacks=attacks,
         batch_size=batch_size, verbose=verbose,
     )
-
-
-def build_art_default_autoattack(classifier, *, eps, norm="inf", eps_step=None, batch_size=128,
-                                 verbose=False, **attack_params):
-    """ART's ``AutoAttack`` with its default parts (APGD-CE, APGD-DLR, DeepFool, Square).
-
-    Configured as ``adversarial_accuracy(..., attack="autoattack")`` has
-    configured it so far: APGD-CE and APGD-DLR with 100 iterations and 5
-    restarts, DeepFool, and Square with 5000 queries and 5 restarts; the
-    parts' progress bars follow ``verbose``. This is not the standard
-    AutoAttack (see :func:`build_standard_autoattack`).
-
-    Parameters
-    ----------
-    classifier : art.estimators.classification.PyTorchClassifier
-        The model to attack.
-    eps : float
-        Perturbation budget.
-    norm : {"inf", 2}, default="inf"
-        Threat model.
-    eps_step : float or None, default=None
-        APGD's initial step. None: ``2.5 * eps / 10``, the step
-        ``adversarial_accuracy`` passes with its default ``max_iter=10``.
-    batch_size : int, default=128
-        Batch size of the APGD parts (ART's Square and DeepFool keep theirs).
-    verbose : bool, default=False
-        Progress bars of the parts.
-    **attack_params
-        Passed to ART's ``AutoAttack``.
-
-    Returns
-    -------
-    attack : art.attacks.evasion.AutoAttack
-
-    Examples
-    --------
-    >>> import torch
-    >>> from art.estimators.classification import PyTorchClassifier
-    >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
-    >>> clf = PyTorchClassifier(model, loss=torch.nn.CrossEntropyLoss(), input_shape=(1, 4, 4),
-    ...                         nb_classes=3, clip_values=(0.0, 1.0))
-    >>> attack = build_art_default_autoattack(clf, eps=0.1)
-    >>> [type(part).__name__ for part in attack.attacks]  # doctest: +NORMALIZE_WHITESPACE
-    ['AutoProjectedGradientDescent', 'AutoProjectedGradientDescent', 'DeepFool',
-     'SquareAttack']
-    """
-    from art.attacks.evasion import AutoAttack
-
-    from ._ops import check_norm, default_eps_step
-
-    norm = check_norm(norm)
-    if eps_step is None:
-        eps_step = default_eps_step(eps, 10)
-    attack = AutoAttack(classifier, norm=norm, eps=eps, eps_step=eps_step,
-                        batch_size=batch_size, **attack_params)
-    for part in attack.attacks:  # its default parts show bars unless told otherwise
-        if "verbose" in part.attack_params:
-            part.set_params(verbose=bool(verbose))
-    return attack
 
 
 # The class exists only once ART is imported, so its docstring is handed to doctest here.

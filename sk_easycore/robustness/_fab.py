@@ -19,12 +19,12 @@ reached through the module's ``__getattr__``), so importing
 
 import functools
 import logging
-from numbers import Integral
 
 import numpy as np
 import torch
 
 from ._art import is_real
+from ._ops import check_attack_params, label_indices
 
 __all__ = ["FABTargeted", "hyperplane_step"]
 
@@ -111,31 +111,6 @@ def hyperplane_step(x, w, c, low=None, high=None, norm="inf"):
 
 def _norms(d, norm):
     return d.abs().amax(dim=1) if norm == "inf" else d.norm(dim=1)
-
-
-def _label_indices(y, n):
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        y = np.argmax(y, axis=1)
-    y = y.reshape(-1).astype(np.int64)
-    if len(y) != n:
-        raise ValueError(f"y has {len(y)} labels for {n} samples.")
-    return y
-
-
-def _check_common(attack):
-    """Checks shared by FABTargeted and StandardAutoAttack; every error names the parameter."""
-    from ._ops import check_norm
-
-    attack.norm = check_norm(attack.norm)
-    if not is_real(attack.eps) or not np.isfinite(attack.eps) or attack.eps <= 0:
-        raise ValueError(f"eps must be a finite number > 0; got {attack.eps!r}.")
-    for name in ("n_iter", "n_restarts", "n_target_classes", "batch_size"):
-        value = getattr(attack, name)
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
-    if not isinstance(attack.verbose, bool):
-        raise ValueError(f"verbose must be a bool; got {attack.verbose!r}.")
 
 
 _FAB_DOC = """Targeted FAB (Croce & Hein, ICML 2020) inside an ``eps`` budget, as an ART attack.
@@ -269,7 +244,7 @@ def _fab_class():
                     "FABTargeted needs the classifier's ART preprocessing written in torch "
                     "(all_framework_preprocessing); it differentiates through it."
                 )
-            _check_common(self)
+            check_attack_params(self)
             checks = (
                 ("alpha_max", 0 <= self.alpha_max <= 1, "a number in [0, 1]"),
                 ("eta", self.eta >= 1, "a number >= 1"),
@@ -300,7 +275,7 @@ def _fab_class():
             x = np.asarray(x, dtype=np.float32)
             if y is None:
                 y = np.argmax(clf.predict(x, batch_size=self.batch_size), axis=1)
-            y = _label_indices(y, len(x))
+            y = label_indices(y, len(x))
             module = clf.model
             was_training = module.training
             module.eval()

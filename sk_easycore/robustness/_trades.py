@@ -120,9 +120,10 @@ class _TradesKL:
                  init_std=0.001, batch_size=128):
         super().__init__(estimator=classifier)
         if not classifier.all_framework_preprocessing:
-            raise NotImplementedError(
-                "TradesKLAttack differentiates through the classifier's preprocessing in "
-                "PyTorch: it supports PyTorch preprocessing only."
+            raise ValueError(
+                "classifier must have PyTorch preprocessing only (all_framework_preprocessing "
+                "True): TradesKLAttack differentiates through it in PyTorch; put normalization "
+                "inside the model."
             )
         self.eps = eps
         self.eps_step = eps_step
@@ -159,7 +160,8 @@ class _TradesKL:
             return None
         low, high = (np.asarray(bound) for bound in clip)
         if low.size != 1 or high.size != 1:
-            raise NotImplementedError("TradesKLAttack supports scalar clip_values only.")
+            raise ValueError(f"the classifier's clip_values must be two scalars (low, high) for "
+                             f"TradesKLAttack; got arrays of shapes {low.shape} and {high.shape}.")
         return (float(low), float(high))
 
     def _attack_batch(self, x_nat, clip_values):

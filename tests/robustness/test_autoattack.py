@@ -9,14 +9,9 @@ import torch
 from scipy.optimize import linprog
 
 from sk_easycore.robustness import adversarial_accuracy, to_art_classifier
-from sk_easycore.robustness._autoattack import (
-    STANDARD_ATTACKS,
-    _encode_targets,
-    _TargetedDLRLoss,
-    build_art_default_autoattack,
-    build_standard_autoattack,
-    targeted_dlr_loss,
-)
+from sk_easycore.robustness import (STANDARD_ATTACKS, build_art_default_autoattack,
+                                    build_standard_autoattack, targeted_dlr_loss)
+from sk_easycore.robustness._dlr import TargetedDLRLoss, encode_targets
 from sk_easycore.robustness._guards import seeded
 
 TOL = 1e-6
@@ -191,11 +186,11 @@ def test_targeted_dlr_loss_matches_the_formula_and_differs_from_arts():
     y, t = torch.tensor([0]), torch.tensor([2])
     expected = -(3.0 - 2.0) / (3.0 - (1.0 + 0.5) / 2)
     assert targeted_dlr_loss(z, y, t).item() == pytest.approx(expected)
-    encoded = _encode_targets(y.numpy(), t.numpy(), 5)
-    assert _TargetedDLRLoss(reduction="none")(z, encoded).item() == pytest.approx(expected)
+    encoded = encode_targets(y.numpy(), t.numpy(), 5)
+    assert TargetedDLRLoss(reduction="none")(z, encoded).item() == pytest.approx(expected)
 
     # through ART: a classifier whose logits are its input, with our loss, keeps the encoding
-    identity = PyTorchClassifier(torch.nn.Identity(), loss=_TargetedDLRLoss(), input_shape=(5,),
+    identity = PyTorchClassifier(torch.nn.Identity(), loss=TargetedDLRLoss(), input_shape=(5,),
                                  nb_classes=5, clip_values=None)
     assert identity.compute_loss(z.numpy(), encoded, reduction="none")[0] == \
         pytest.approx(expected)

@@ -159,3 +159,23 @@ def test_trades_with_its_kl_inner_loss_is_at_least_as_robust_as_with_ce(digits):
             robust[inner].append(adversarial_accuracy(clf, X_test, y_test, "pgd", eps=0.1,
                                                       max_iter=20))
     assert np.mean(robust["kl"]) >= np.mean(robust["ce"]), robust
+
+
+def test_per_channel_clip_values_and_numpy_preprocessing_are_refused(trained_net):
+    from art.estimators.classification import PyTorchClassifier
+
+    def art(**params):
+        return PyTorchClassifier(trained_net.module_, loss=torch.nn.CrossEntropyLoss(),
+                                 input_shape=(1, 8, 8), nb_classes=10, **params)
+
+    per_channel = art(clip_values=(np.zeros((1, 8, 8), np.float32),
+                                   np.ones((1, 8, 8), np.float32)))
+    with pytest.raises(ValueError, match="clip_values must be two scalars"):
+        trades_kl_attack(per_channel, eps=0.1, eps_step=0.05).generate(
+            np.zeros((2, 1, 8, 8), np.float32))
+    from art.defences.preprocessor import SpatialSmoothing  # a numpy defence
+
+    numpy_preprocessing = art(clip_values=(0.0, 1.0), preprocessing_defences=[
+        SpatialSmoothing(channels_first=True, clip_values=(0.0, 1.0))])
+    with pytest.raises(ValueError, match="PyTorch preprocessing only"):
+        trades_kl_attack(numpy_preprocessing, eps=0.1, eps_step=0.05)
