@@ -9,6 +9,7 @@ worker.
 """
 
 import dataclasses
+import hashlib
 import logging
 import platform
 import time
@@ -21,7 +22,8 @@ from ..results import CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
 from ..utils import torch_seed
 
-__all__ = ["Cell", "CellTask", "run_cell", "study_net", "versions"]
+__all__ = ["Cell", "CellTask", "describe_net", "net_epochs", "run_cell", "study_net",
+           "versions"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +136,40 @@ def target_epochs(config, n_train, n_full):
         # as many optimizer steps as the full-data model: more epochs on fewer rows
         return int(round(epochs * n_full / n_train))
     return epochs
+
+
+def describe_net(net):
+    """How a study records its network: ``"recipe"``, or the user's net with a parameter hash.
+
+    Examples
+    --------
+    >>> describe_net(None)
+    'recipe'
+    """
+    import joblib
+    from skorch import NeuralNet
+
+    if net is None:
+        return "recipe"
+    if isinstance(net, NeuralNet):
+        module = net.module if isinstance(net.module, type) else type(net.module)
+        params = net.get_params(deep=False)
+        try:
+            digest = joblib.hash(params)
+        except Exception:  # noqa: BLE001 -- unpicklable parameters: hash their text
+            digest = hashlib.md5(repr(sorted(params.items())).encode()).hexdigest()
+        return f"{type(net).__name__}({getattr(module, '__qualname__', module)}) {digest[:12]}"
+    if callable(net):
+        return f"factory {getattr(net, '__module__', '?')}:{getattr(net, '__qualname__', net)}"
+    raise TypeError("net must be None, a skorch NeuralNetClassifier or a callable "
+                    f"(n_classes, X_example) -> net; got {type(net).__name__}.")
+
+
+def net_epochs(net, data):
+    from skorch import NeuralNet
+
+    built = net if isinstance(net, NeuralNet) else net(data.n_classes, data.example())
+    return int(built.max_epochs)
 
 
 def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_augment=True):

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +24,10 @@ from tqdm.auto import tqdm
 from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, differences_csv,
                        summary_csv, summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
-from ._cells import Cell, CellTask, run_cell, study_net
+from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
+from ._log import log_to
 from ._methods import build_selector
 
 __all__ = ["run_study", "study_config", "write_report"]
@@ -36,40 +37,6 @@ logger = logging.getLogger("sk_easycore.experiments")
 _RECIPE_FIELDS = {f.name for f in dataclasses.fields(Recipe)}
 _NET_FIELDS = ("model", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
                "scheduler", "standardize", "precision", "channels_last")
-
-
-def describe_net(net):
-    """How a study records its network: ``"recipe"``, or the user's net with a parameter hash.
-
-    Examples
-    --------
-    >>> describe_net(None)
-    'recipe'
-    """
-    import joblib
-    from skorch import NeuralNet
-
-    if net is None:
-        return "recipe"
-    if isinstance(net, NeuralNet):
-        module = net.module if isinstance(net.module, type) else type(net.module)
-        params = net.get_params(deep=False)
-        try:
-            digest = joblib.hash(params)
-        except Exception:  # noqa: BLE001 -- unpicklable parameters: hash their text
-            digest = hashlib.md5(repr(sorted(params.items())).encode()).hexdigest()
-        return f"{type(net).__name__}({getattr(module, '__qualname__', module)}) {digest[:12]}"
-    if callable(net):
-        return f"factory {getattr(net, '__module__', '?')}:{getattr(net, '__qualname__', net)}"
-    raise TypeError("net must be None, a skorch NeuralNetClassifier or a callable "
-                    f"(n_classes, X_example) -> net; got {type(net).__name__}.")
-
-
-def _net_epochs(net, data):
-    from skorch import NeuralNet
-
-    built = net if isinstance(net, NeuralNet) else net(data.n_classes, data.example())
-    return int(built.max_epochs)
 
 
 def prepare_study(data="digits", *, net=None, data_root=None, **params):
@@ -83,7 +50,7 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
     recipe_overrides = {k: params.pop(k) for k in list(params) if k in _RECIPE_FIELDS}
     recipe = source.recipe if source.recipe is not None else default_recipe(loaded)
     if net is not None:
-        epochs = _net_epochs(net, loaded)
+        epochs = net_epochs(net, loaded)
         own = {k: None for k in _NET_FIELDS
                if k not in ("standardize", "precision", "channels_last")}
         recipe = dataclasses.replace(recipe, **own, standardize=False, precision="fp32",
@@ -177,43 +144,6 @@ def make_proxy(config, net, data):
 
 def _coreset_key(regime, seed, indices):
     return (regime, seed, hashlib.sha1(np.ascontiguousarray(indices, np.int64)).hexdigest())
-
-
-@contextmanager
-def _log_to(path):
-    """Log the package at INFO into ``path``; elsewhere only what the caller's logging shows.
-
-    Records go to the study log; they reach the caller's handlers only at or
-    above the root logger's level (WARNING by default), as if this package's
-    logger had no level of its own, so INFO lines never cut through a progress
-    bar unless the caller asked for them.
-    """
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    package = logging.getLogger("sk_easycore")
-    forward = _Forward()
-    saved = (package.level, package.propagate)
-    package.addHandler(handler)
-    package.addHandler(forward)
-    package.setLevel(min(package.level or logging.INFO, logging.INFO))
-    package.propagate = False
-    try:
-        yield
-    finally:
-        package.removeHandler(handler)
-        package.removeHandler(forward)
-        package.setLevel(saved[0])
-        package.propagate = saved[1]
-        handler.close()
-
-
-class _Forward(logging.Handler):
-    """Hand records on to the root logger's handlers when the root logger's level lets them."""
-
-    def emit(self, record):
-        root = logging.getLogger()
-        if record.levelno >= root.getEffectiveLevel():
-            root.handle(record)
 
 
 def _select_coresets(config, pending, net, data, memory, verbose):
@@ -310,7 +240,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     cells = study_cells(config)
     finished = {r.key: r for r in store.load_cells()}
     pending = [c for c in cells if c.key not in finished]
-    with _log_to(store.log_path):
+    with log_to(store.log_path):
         logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
                     len(cells) - len(pending), len(pending))
         if pending:

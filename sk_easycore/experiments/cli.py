@@ -61,12 +61,13 @@ def _seeds(text):
 
 
 def _recipe_table():
-    from ._data import _REGISTRY
+    from ._registry import recipe_for, registered_datasets
 
     lines = ["per-dataset defaults (override with the options above):",
              f"  {'data':<12} {'model':<13} {'epochs':>6} {'proxy':>5} {'batch':>5} "
              f"{'lr':>6}  eval eps"]
-    for name, (_, recipe) in sorted(_REGISTRY.items()):
+    for name in registered_datasets():
+        recipe = recipe_for(name)
         if recipe is None:
             lines.append(f"  {name:<12} chosen from the data (see docs/study.md)")
             continue
@@ -80,7 +81,7 @@ def _recipe_table():
 
 def _add_data_args(parser):
     from ..models import MODELS
-    from ._data import registered_datasets
+    from ._registry import registered_datasets
 
     names = ", ".join(registered_datasets())
     data = parser.add_argument_group("data and network")
