@@ -11,6 +11,9 @@ On one device, in one run, it trains a CIFAR ResNet-18 on generated 3x32x32 imag
     (ART's trainer, TRADES' KL inner maximization, 10 steps of 2/255 within 8/255, beta 6),
     against a bare torch TRADES loop;
 (c) PGD-20 at 8/255 through ``adversarial_accuracy`` (ART), against a bare torch PGD-20;
+(d) with ``--autoattack-images N``: the standard AutoAttack at 8/255 on N test images of the
+    TRADES model through ``adversarial_accuracy(attack="autoattack")``, against the authors'
+    code (``pyautoattack``) called directly on the module;
 
 and prints the time per epoch (or per attack), the images per second and the ratio
 library / bare torch of each. The ratios are what to compare between a GPU and the CPU
@@ -18,6 +21,9 @@ library / bare torch of each. The ratios are what to compare between a GPU and t
 epoch each way) take a few minutes on one recent GPU.
 
     python benchmarks/gpu_check.py [--quick] [--bf16] [--channels-last] [--n-train N]
+        [--n-trades N] [--autoattack-images N]
+
+``measure(parse_args([...]))`` returns the figures as a dict (``benchmarks/device_check.py``).
 """
 
 import argparse
@@ -138,17 +144,51 @@ def timed(fn, device):
     return time.perf_counter() - start, value
 
 
-def report(name, n_images, lib_s, bare_s, extra=""):
-    print(f"  {name:<22} library {lib_s:8.2f} s ({n_images / lib_s:8.0f} img/s)   bare torch "
-          f"{bare_s:8.2f} s ({n_images / bare_s:8.0f} img/s)   ratio library / torch = "
-          f"{lib_s / bare_s:.3f}{extra}")
+def report(name, n_images, lib_s, bare_s, extra="", log=print):
+    """Print one line and return the figures as a dict (seconds, images per second, the ratio)."""
+    log(f"  {name:<22} library {lib_s:8.2f} s ({n_images / lib_s:8.0f} img/s)   bare torch "
+        f"{bare_s:8.2f} s ({n_images / bare_s:8.0f} img/s)   ratio library / torch = "
+        f"{lib_s / bare_s:.3f}{extra}")
+    return {"images": n_images, "library_s": lib_s, "bare_s": bare_s,
+            "library_img_per_s": n_images / lib_s, "bare_img_per_s": n_images / bare_s,
+            "ratio": lib_s / bare_s}
 
 
-def main():
+def bare_autoattack_accuracy(model, X, y, args, seed=0):
+    """The authors' AutoAttack (``pyautoattack``, standard version) called directly on the module."""
+    from pyautoattack import AutoAttack
+
+    model.eval()
+    wrapped = (lambda x: forward(model, x, args)) if (args.bf16 or args.channels_last) else model
+    attack = AutoAttack(_Logits(wrapped), norm="Linf", eps=EPS, version="standard", seed=seed,
+                        device=X.device)
+    attack.logger.setLevel("WARNING")
+    x_adv = attack.run_standard_evaluation(X, y, batch_size=args.attack_batch)[0]
+    with torch.no_grad():
+        return float((forward(model, x_adv.to(X.device), args).argmax(1) == y).float().mean())
+
+
+class _Logits(torch.nn.Module):
+    """A module around a callable (the bare model's forward under autocast / channels_last)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (CPU, the test suite)")
     parser.add_argument("--n-train", type=int, default=50000)
-    parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument("--n-trades", type=int, default=None,
+                        help="training images of the TRADES epoch (default: --n-train); the "
+                             "time per epoch is scaled to --n-train")
+    parser.add_argument("--n-test", type=int, default=10000, help="images attacked by PGD")
+    parser.add_argument("--autoattack-images", type=int, default=0,
+                        help="images attacked by AutoAttack on the TRADES model (0: skip)")
     parser.add_argument("--epochs", type=int, default=2, help="standard epochs each way")
     parser.add_argument("--trades-epochs", type=int, default=1)
     parser.add_argument("--steps", type=int, default=10, help="TRADES inner steps")
@@ -158,23 +198,32 @@ def main():
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast, both ways")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.quick:
         args.n_train, args.n_test, args.epochs, args.trades_epochs = 48, 24, 1, 1
         args.steps, args.pgd_steps, args.batch_size, args.attack_batch = 2, 3, 24, 24
+        args.n_trades = None
+    args.n_trades = min(args.n_trades or args.n_train, args.n_train)
+    return args
+
+
+def measure(args, log=print):
+    """Run the checks ``args`` asks for; print each line with ``log`` and return the figures."""
     if args.threads:
         torch.set_num_threads(args.threads)
     device = default_device()
     name = (torch.cuda.get_device_name() if device == "cuda"
             else f"cpu, {torch.get_num_threads()} threads")
-    print(f"torch {torch.__version__}, device {name}; ResNet-18, {args.n_train} train / "
-          f"{args.n_test} test 3x32x32 images, batch {args.batch_size}, bf16 {args.bf16}, "
-          f"channels_last {args.channels_last}")
+    log(f"torch {torch.__version__}, device {name}; ResNet-18, {args.n_train} train / "
+        f"{args.n_test} test 3x32x32 images, batch {args.batch_size}, bf16 {args.bf16}, "
+        f"channels_last {args.channels_last}")
+    results = {"device": name, "torch": torch.__version__, "bf16": args.bf16,
+               "channels_last": args.channels_last, "batch_size": args.batch_size}
     X, y = make_data(args.n_train, 0)
     X_test, y_test = make_data(args.n_test, 1)
     X_dev, y_dev = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
 
-    # (a) standard training, one epoch at a time each way (after a one-epoch warm-up)
+    # (a) standard training, one epoch at a time each way (after a short warm-up)
     with torch_seed(0):
         net = library_net(args, 1).initialize()
         model, optimizer = bare_model(args, device)
@@ -186,21 +235,26 @@ def main():
         lib.append(timed(lambda: net.partial_fit(X, y), device)[0])
         bare.append(timed(lambda: bare_standard_epoch(model, optimizer, X_dev, y_dev, args),
                           device)[0])
-    print("per epoch (median over epochs):")
-    report("standard training", args.n_train, np.median(lib), np.median(bare))
+    log("per epoch (median over epochs):")
+    results["standard"] = report("standard training", args.n_train, np.median(lib),
+                                 np.median(bare), log=log)
 
-    # (b) TRADES, the same data and budget each way
+    # (b) TRADES, the same data and budget each way, scaled to an epoch of n_train images
+    n = args.n_trades
     trades_net = library_net(args, args.trades_epochs, augment=False)
     clf = AdversarialTrainingClassifier(trades_net, method="trades", eps=EPS, eps_step=STEP,
                                         max_iter=args.steps, augment="crop_flip",
                                         random_state=0)
-    lib_s, _ = timed(lambda: clf.fit(X, y), device)
+    lib_s, _ = timed(lambda: clf.fit(X[:n], y[:n]), device)
     with torch_seed(0):
         model_t, optimizer_t = bare_model(args, device)
-    bare_s = sum(timed(lambda: bare_trades_epoch(model_t, optimizer_t, X_dev, y_dev, args),
-                       device)[0] for _ in range(args.trades_epochs))
-    report("TRADES training", args.n_train, lib_s / args.trades_epochs,
-           bare_s / args.trades_epochs, f"   ({args.steps} KL steps)")
+    bare_s = sum(timed(lambda: bare_trades_epoch(model_t, optimizer_t, X_dev[:n], y_dev[:n],
+                                                 args), device)[0]
+                 for _ in range(args.trades_epochs))
+    scale = args.n_train / n / args.trades_epochs
+    results["trades"] = report("TRADES training", args.n_train, lib_s * scale, bare_s * scale,
+                               f"   ({args.steps} KL steps; measured on {n} images)", log=log)
+    results["trades"]["measured_images"] = n
 
     # (c) PGD on the standard model, the same model each way
     X_test_dev, y_test_dev = (torch.as_tensor(X_test, device=device),
@@ -210,8 +264,38 @@ def main():
         batch_size=args.attack_batch), device)
     bare_s, bare_acc = timed(lambda: bare_pgd_accuracy(net.module_, X_test_dev, y_test_dev,
                                                         args), device)
-    report(f"PGD-{args.pgd_steps} attack", args.n_test, lib_s, bare_s,
-           f"   (accuracy {lib_acc:.4f} / {bare_acc:.4f})")
+    results["pgd"] = report(f"PGD-{args.pgd_steps} attack", args.n_test, lib_s, bare_s,
+                            f"   (accuracy {lib_acc:.4f} / {bare_acc:.4f})", log=log)
+    results["pgd"].update(steps=args.pgd_steps, library_accuracy=lib_acc, bare_accuracy=bare_acc)
+
+    # (d) AutoAttack (standard) on the TRADES model: the library against the authors' code
+    if args.autoattack_images:
+        try:
+            results["autoattack"] = _autoattack(args, clf, X_test, y_test, X_test_dev,
+                                                y_test_dev, device, log)
+        except Exception as exc:  # AutoAttack comes last: keep the figures above
+            log(f"  AutoAttack failed: {type(exc).__name__}: {exc}")
+            results["autoattack"] = {"error": f"{type(exc).__name__}: {exc}"}
+    return results
+
+
+def _autoattack(args, clf, X_test, y_test, X_test_dev, y_test_dev, device, log):
+    """The standard AutoAttack on the TRADES model: the library against the authors' code."""
+    k = min(args.autoattack_images, args.n_test)
+    lib_s, lib_acc = timed(lambda: adversarial_accuracy(
+        clf, X_test[:k], y_test[:k], "autoattack", eps=EPS, batch_size=args.attack_batch),
+        device)
+    bare_s, bare_acc = timed(lambda: bare_autoattack_accuracy(
+        clf.net_.module_, X_test_dev[:k], y_test_dev[:k], args), device)
+    figures = report("AutoAttack (TRADES)", k, lib_s, bare_s,
+                     f"   (accuracy {lib_acc:.4f} / {bare_acc:.4f})", log=log)
+    figures.update(library_accuracy=lib_acc, bare_accuracy=bare_acc,
+                   library_s_per_image=lib_s / k, bare_s_per_image=bare_s / k)
+    return figures
+
+
+def main(argv=None):
+    measure(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -40,3 +40,25 @@ def test_loader_benchmark_checks_its_batches_and_prints_the_ratio():
     )
     ratio = re.search(r"ratio DataLoader / DeviceLoader = (\d+\.\d+)", result.stdout)
     assert ratio and float(ratio.group(1)) > 0
+
+
+def test_device_check_runs_quick_on_the_cpu_and_writes_its_figures(tmp_path):
+    # speed_fp32 runs the same gpu_check.measure as the test above: bf16 + the study here
+    out = tmp_path / "device"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "device_check.py"), "--quick", "--threads",
+         "1", "--sections", "speed_bf16_cl,study", str(out)],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
+    )
+    import json
+
+    figures = json.loads((out / "device_check.json").read_text())
+    assert figures["machine"]["torch"] == __import__("torch").__version__
+    speed = figures["sections"]["speed_bf16_cl"]
+    assert speed["status"] == "ok" and speed["bf16"] and speed["channels_last"]
+    assert all(speed[name]["ratio"] > 0 for name in ("standard", "trades", "pgd"))
+    study = figures["sections"]["study"]
+    assert study["status"] == "ok"
+    assert study["identical"] is True and study["differing_cells"] == []
+    assert study["serial_s"] > 0 and study["throughput_gain"] > 0
+    assert "identical records: True" in (out / "device_check.log").read_text()
