@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods
 
 from ..data import dataset_labels, fingerprint, is_dataset
 from ..results import atomic_write
+from ..utils import load_weights
 
 __all__ = ["PrecomputedDynamics", "save_dynamics"]
 
@@ -163,10 +164,9 @@ class PrecomputedDynamics(BaseEstimator):
         if not hasattr(self, "classes_"):
             self.classes_ = np.unique(y)
         if self.net is not None and state is not None:
-            import torch
-
             net = clone(self.net).initialize()
-            net.module_.load_state_dict(torch.load(io.BytesIO(state), map_location=net.device))
+            net.module_.load_state_dict(
+                load_weights(state, f"{self.path}['module_state']", net.device))
             self.net_ = net
         return self
 
