@@ -174,7 +174,17 @@ def load_fitted(estimator, folder, *, key):
 
     Examples
     --------
-    See :func:`save_fitted`.
+    An entry is only read back for its own estimator and key:
+
+    >>> import tempfile
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> folder = Path(tempfile.mkdtemp()) / "entry"
+    >>> save_fitted(StandardScaler().fit([[1.0]]), folder, key="a", input_shape=(1,))
+    True
+    >>> load_fitted(StandardScaler(), folder, key="b")
+    Traceback (most recent call last):
+    ...
+    ValueError: The cached fit in ... cannot be read: it holds 'StandardScaler' for key 'a'
     """
     folder = Path(folder)
     try:
