@@ -179,3 +179,19 @@ def test_resuming_a_study_with_planted_proxies_runs_nothing(tmp_path):
     result = run_study(out, **settings)
     assert not marker.exists()
     assert len(result.records) == n_cells == len(list((out / "cells").glob("*.json")))
+
+
+def test_a_study_on_a_planted_cifar_root_refuses_it_and_runs_nothing(tmp_path):
+    from sk_easycore.experiments import run_study
+
+    folder, marker = tmp_path / "cifar-10-batches-py", tmp_path / "payload-ran"
+    folder.mkdir()
+    batch = {b"data": np.zeros((10, 3072), np.uint8), b"labels": list(range(10))}
+    for name in [f"data_batch_{i}" for i in range(2, 6)] + ["test_batch"]:
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": []}, protocol=2))
+    (folder / "data_batch_1").write_bytes(pickle.dumps(Payload(marker), protocol=2))
+    with pytest.raises(ValueError, match=f"{folder / 'data_batch_1'} is not a CIFAR batch: its "
+                                         "pickle calls posix.system"):
+        run_study(tmp_path / "out", "cifar10", data_root=tmp_path, verbose=0)
+    assert not marker.exists() and not (tmp_path / "out").exists()
