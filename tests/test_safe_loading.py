@@ -195,3 +195,20 @@ def test_a_study_on_a_planted_cifar_root_refuses_it_and_runs_nothing(tmp_path):
                                          "pickle calls posix.system"):
         run_study(tmp_path / "out", "cifar10", data_root=tmp_path, verbose=0)
     assert not marker.exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "text", "object-array", "no-settings"])
+def test_a_damaged_scores_file_is_named(saved_scores, tmp_path, damage):
+    X, y, path = saved_scores
+    bad = tmp_path / "bad.npz"
+    if damage == "truncated":
+        bad.write_bytes(path.read_bytes()[:1000])
+    elif damage == "text":
+        bad.write_text("aign,loss\n1,2\n")
+    elif damage == "object-array":
+        np.savez(bad, settings=np.array([{"data_hash": 1}], dtype=object), allow_pickle=True)
+    else:
+        np.savez(bad, aign=np.zeros(3))
+    with pytest.raises(ValueError, match=f"{bad} is not a readable scores file") as excinfo:
+        PrecomputedDynamics(bad).fit(X, y)
+    assert "allow_pickle=True" not in str(excinfo.value)
