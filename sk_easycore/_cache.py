@@ -3,7 +3,9 @@
 A score-based selector inside ``GridSearchCV(pipe, {"select__fraction": [...]})`` is
 cloned once per fraction and fold; without a cache every clone would retrain the
 same scorer on the same fold. Fitted scorers are kept in a small in-process LRU
-table (and on disk when the selector is given ``memory``). Only scorers with an
+table, and on disk when the selector is given ``memory`` (a folder): one
+sub-folder per fit, holding arrays, JSON and the network's weights, so that
+reading an entry back executes nothing from the disk (no pickle). Only scorers with an
 integer ``random_state`` (or that draw nothing, such as a scorer reading a scores file)
 are cached: otherwise the result is not a function of the key, and reusing it would
 silently remove randomness the user asked for. A composite scorer (one that fits
@@ -12,15 +14,17 @@ several cached scorers, such as ``AveragedDynamics``) is not cached itself.
 
 import logging
 import numbers
+import os
 import pickle
+import shutil
 from collections import OrderedDict
+from pathlib import Path
 
 import joblib
 from sklearn.base import clone
-from sklearn.utils.validation import check_memory
 
-from .data import fingerprint, is_dataset
-from .utils import int_seed
+from .data import fingerprint, input_shape, is_dataset
+from .utils import int_seed, load_fitted, save_fitted
 
 __all__ = ["clear_score_cache", "fit_scorer", "seeded_clone", "with_verbose"]
 
@@ -137,8 +141,13 @@ def fit_scorer(scorer, X, y, memory=None):
         Unfitted scorer (it is cloned, never modified).
     X, y : ndarray, or a torch Dataset and its labels
         Training data (a dataset is keyed by its :func:`~sk_easycore.data.fingerprint`).
-    memory : None, str or joblib.Memory, default=None
-        Also cache on disk at this location (as scikit-learn's ``memory``).
+    memory : None, str, path or joblib.Memory, default=None
+        Also cache on disk in this folder (a ``joblib.Memory``: its
+        ``location``). Each fit is a sub-folder ``<Scorer>-<key>`` of arrays
+        (``.npz``, read without pickle), JSON and the network's weights (read
+        with ``torch.load(weights_only=True)``); a damaged entry is logged,
+        recomputed and replaced. A scorer whose fitted state is something else
+        is cached in this process only.
 
     Returns
     -------
@@ -165,8 +174,39 @@ def fit_scorer(scorer, X, y, memory=None):
         _FITTED.move_to_end(key)
         logger.debug("reusing cached %s fit", type(scorer).__name__)
         return _FITTED[key]
-    fitted = check_memory(memory).cache(_fit)(scorer, X, y)
+    fitted = _fit_on_disk(scorer, X, y, key, memory)
     _FITTED[key] = fitted
     while len(_FITTED) > MAX_ENTRIES:
         _FITTED.popitem(last=False)
+    return fitted
+
+
+def _disk_folder(memory):
+    """The cache folder ``memory`` stands for, or None."""
+    if memory is None or isinstance(memory, (str, os.PathLike)):
+        return None if memory is None else Path(memory)
+    location = getattr(memory, "location", None)  # a joblib.Memory, read in our own format
+    return None if location is None else Path(location)
+
+
+def _fit_on_disk(scorer, X, y, key, memory):
+    """Read the fit of ``key`` from the disk cache, or fit and save it there."""
+    root = _disk_folder(memory)
+    if root is None:
+        return _fit(scorer, X, y)
+    entry = root / f"{type(scorer).__name__}-{key}"
+    if entry.exists():
+        try:
+            fitted = load_fitted(scorer, entry, key=key)
+            logger.debug("read cached %s fit from %s", type(scorer).__name__, entry)
+            return fitted
+        except ValueError as exc:
+            logger.warning("%s Recomputing it.", exc)
+            shutil.rmtree(entry, ignore_errors=True)
+            if entry.exists():  # a file planted under the entry's name
+                entry.unlink()
+    fitted = _fit(scorer, X, y)
+    if not save_fitted(fitted, entry, key=key, input_shape=input_shape(X)):
+        logger.debug("%s's fit cannot be saved without pickling; cached in this process only",
+                     type(scorer).__name__)
     return fitted

@@ -1,5 +1,6 @@
 """Tests for sk_easycore.datasets: digits, the synthetic 2D problem, local CIFAR folders."""
 
+import os
 import pickle
 import re
 
@@ -150,6 +151,48 @@ def test_cifar_malformed_file(cifar10_root, content, match):
     with pytest.raises(ValueError, match=match) as excinfo:
         load_cifar10(root, train=False)
     assert "test_batch" in str(excinfo.value)
+
+
+class _Payload:
+    """A pickle that runs ``call(*args)`` when loaded."""
+
+    def __init__(self, call, *args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize("where", ["whole-file", "inside-the-labels"])
+@pytest.mark.parametrize("how", ["os.system", "open"])
+def test_cifar_pickle_payload_never_runs(cifar10_root, tmp_path, where, how):
+    root = cifar10_root[0]
+    marker = tmp_path / "payload-ran"
+    payload = (_Payload(os.system, f"touch {marker}") if how == "os.system"
+               else _Payload(open, str(marker), "w"))
+    entry = payload if where == "whole-file" else {
+        b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, payload]}
+    path = root / "cifar-10-batches-py" / "data_batch_1"
+    path.write_bytes(pickle.dumps(entry, protocol=2))
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*refusing") as excinfo:
+        load_cifar10(root)
+    assert not marker.exists()
+    assert ("posix.system" if how == "os.system" else "io.open") in str(excinfo.value)
+
+
+def test_cifar_reads_numpy_1_and_protocol_5_pickles(cifar10_root):
+    # the official files name numpy.core.multiarray (numpy 1.x); numpy 2 writes numpy._core
+    root = cifar10_root[0]
+    images = _images(2, seed=7)
+    old = pickle.dumps(_batch(images, labels=[3, 4]), protocol=2)
+    assert b"numpy._core.multiarray" in old
+    (root / "cifar-10-batches-py" / "test_batch").write_bytes(
+        old.replace(b"numpy._core.multiarray", b"numpy.core.multiarray"))
+    X, y = load_cifar10(root, train=False)
+    np.testing.assert_allclose(X, images / 255.0, rtol=1e-6)
+    (root / "cifar-10-batches-py" / "test_batch").write_bytes(
+        pickle.dumps(_batch(images, labels=[3, 4]), protocol=5))
+    assert load_cifar10(root, train=False)[1].tolist() == [3, 4]
 
 
 def test_cifar_checksums_reject_a_fake_folder(cifar10_root):

@@ -8,6 +8,50 @@ import numpy as np
 __all__ = ["load_cifar10", "load_cifar100"]
 
 
+def _latin1_bytes(text, encoding="latin1"):
+    # how python 3 pickles bytes at protocol 2: _codecs.encode(text, "latin1"); no other codec
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+def _batch_globals():
+    """The only globals a CIFAR batch refers to: numpy arrays and dtypes, and bytes."""
+    try:
+        from numpy._core import multiarray, numeric
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray, numeric
+    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+               ("_codecs", "encode"): _latin1_bytes}
+    for package in ("numpy.core", "numpy._core"):  # written by numpy 1.x / 2.x
+        allowed[(f"{package}.multiarray", "_reconstruct")] = multiarray._reconstruct
+        if hasattr(numeric, "_frombuffer"):
+            allowed[(f"{package}.numeric", "_frombuffer")] = numeric._frombuffer
+    return allowed
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickle dicts of bytes, lists and numpy arrays; refuse every other global.
+
+    A pickle runs whatever callable its globals name; a CIFAR batch names only
+    numpy's array reconstruction, so nothing else is ever looked up.
+    """
+
+    def __init__(self, file, **kwargs):
+        super().__init__(file, **kwargs)
+        self._allowed = _batch_globals()
+
+    def find_class(self, module, name):
+        try:
+            return self._allowed[(module, name)]
+        except KeyError:
+            raise _Refused(f"{module}.{name}") from None
+
+
+class _Refused(pickle.UnpicklingError):
+    """A global a CIFAR batch never refers to."""
+
+
 def _spec(name):
     """Return torchvision's dataset class for ``name`` and the layout it expects, in words."""
     # imported here: torchvision is slow to import and only these loaders need it
@@ -46,7 +90,13 @@ def _read_batch(path, label_key, n_labels, layout):
     )
     try:
         with open(path, "rb") as f:
-            entry = pickle.load(f, encoding="latin1")
+            entry = _BatchUnpickler(f, encoding="latin1").load()
+    except _Refused as exc:
+        raise ValueError(
+            f"{path} is not a CIFAR batch: its pickle calls {exc}, which a CIFAR batch never "
+            "refers to (only numpy arrays, bytes, lists and dicts are read); refusing to load "
+            "it, nothing in it was run."
+        ) from None
     except Exception as exc:  # a damaged pickle can raise almost any exception type
         raise ValueError(f"Could not unpickle {path} ({exc!r}); {expected}.") from exc
     if isinstance(entry, dict):
@@ -100,7 +150,8 @@ def _load(root, train, name, label_key, n_labels, verify_checksums):
 def load_cifar10(root, train=True, *, verify_checksums=False):
     """Load CIFAR-10 from a local copy of its python version; never downloads.
 
-    The files are pickles: only load folders you trust.
+    The files are pickles, read by an unpickler that builds only dicts, lists, bytes
+    and numpy arrays and refuses any other global: a planted file is an error, never run.
 
     Parameters
     ----------
@@ -138,7 +189,8 @@ def load_cifar10(root, train=True, *, verify_checksums=False):
 def load_cifar100(root, train=True, label="fine", *, verify_checksums=False):
     """Load CIFAR-100 from a local copy of its python version; never downloads.
 
-    The files are pickles: only load folders you trust.
+    The files are pickles, read by an unpickler that builds only dicts, lists, bytes
+    and numpy arrays and refuses any other global: a planted file is an error, never run.
 
     Parameters
     ----------

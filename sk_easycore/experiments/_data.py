@@ -16,6 +16,8 @@ import os
 import numpy as np
 
 from ._config import Recipe
+from ._files import load_imagefolder as _load_imagefolder
+from ._files import load_npz as _load_npz
 from ._registry import _REGISTRY, recipe_for
 
 __all__ = ["DataSource", "StudyData", "default_recipe", "load_dataset", "prepare_data",
@@ -184,36 +186,6 @@ def default_recipe(data):
 
 
 # ---------------------------------------------------------------- sources
-
-def _load_npz(path, data_root=None):
-    keys = ("X_train", "y_train", "X_test", "y_test")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no such .npz file: {path}")
-    with np.load(path, allow_pickle=False) as data:
-        missing = [k for k in keys if k not in data.files]
-        if missing:
-            raise ValueError(f"{path} lacks the arrays {missing}; an .npz study file holds "
-                             f"{', '.join(keys)} (it has {sorted(data.files)}).")
-        return tuple(data[k] for k in keys)
-
-
-def _load_imagefolder(root, data_root=None):
-    from torchvision import datasets, transforms
-
-    splits = {}
-    for split in ("train", "test"):
-        folder = os.path.join(root, split)
-        if not os.path.isdir(folder):
-            raise FileNotFoundError(
-                f"imagefolder:{root} needs the folders {root}/train/ and {root}/test/, each "
-                "with one sub-folder of images per class (torchvision's ImageFolder layout); "
-                f"{folder} is missing.")
-        splits[split] = datasets.ImageFolder(folder, transform=transforms.ToTensor())
-    if splits["train"].classes != splits["test"].classes:
-        raise ValueError(f"imagefolder:{root}: train/ has the classes "
-                         f"{splits['train'].classes} but test/ {splits['test'].classes}.")
-    return splits["train"], splits["test"]
-
 
 def _given(parts, data_root=None):
     return parts

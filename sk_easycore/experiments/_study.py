@@ -29,6 +29,7 @@ from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
 from ._log import log_to
 from ._methods import build_selector
+from ._netcheck import check_net
 
 __all__ = ["run_study", "study_config", "write_report"]
 
@@ -50,6 +51,7 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
     recipe_overrides = {k: params.pop(k) for k in list(params) if k in _RECIPE_FIELDS}
     recipe = source.recipe if source.recipe is not None else default_recipe(loaded)
     if net is not None:
+        check_net(net, loaded)  # a wrong factory or output size: one line, before any training
         epochs = net_epochs(net, loaded)
         own = {k: None for k in _NET_FIELDS
                if k not in ("standardize", "precision", "channels_last")}

@@ -97,7 +97,9 @@ def _add_data_args(parser):
     data.add_argument("--model", metavar="MODEL",
                       help=f"the network: one of {', '.join(MODELS)}, or package.module:factory "
                       "(a function (n_classes, X_example) -> skorch NeuralNetClassifier, or a "
-                      "net; importable from the current folder)")
+                      "net; importable from the current folder). A factory's module is "
+                      "imported and runs, with your permissions, in this process and every "
+                      "worker: name only code you trust")
     recipe = parser.add_argument_group("training recipe (defaults depend on the data)")
     recipe.add_argument("--epochs", type=int, metavar="N",
                         help="epochs of every target model trained on the full data (coreset "

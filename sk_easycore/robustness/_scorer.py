@@ -1,11 +1,58 @@
 """make_robust_scorer: adversarial accuracy as a scikit-learn scorer, for model selection."""
 
+import inspect
+
 import numpy as np
 
 from ._art import check_clip_values
 from ._attacks import AttackSpec, correct_under_attack
 
 __all__ = ["make_robust_scorer"]
+
+# correct_under_attack's own keywords, besides attack and eps
+_OWN = ("norm", "eps_step", "max_iter", "batch_size", "clip_values", "random_state", "verbose")
+# set by correct_under_attack itself: never forwarded from the user
+_SET = {"self", "estimator", "classifier", "eps", "norm", "eps_step", "max_iter", "batch_size",
+        "verbose"}
+
+
+def _forwarded_to(attack):
+    """The callables that receive an attack's extra keywords, outermost first."""
+    from art.attacks import evasion
+
+    if attack == "fgsm":
+        return [evasion.FastGradientMethod.__init__]
+    if attack == "pgd":
+        return [evasion.ProjectedGradientDescent.__init__]
+    if attack == "autoattack":
+        from ._autoattack import build_standard_autoattack
+
+        return [build_standard_autoattack]
+    from ._autoattack_art import build_art_default_autoattack
+
+    return [build_art_default_autoattack, evasion.AutoAttack.__init__]
+
+
+def _allowed_keywords(attack):
+    """Every keyword ``attack`` accepts, or None when the last callable takes any."""
+    allowed = set(_OWN)
+    for function in _forwarded_to(attack):
+        parameters = inspect.signature(function).parameters.values()
+        allowed |= {p.name for p in parameters
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - _SET
+        takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters)
+    return None if takes_any else allowed
+
+
+def _check_keywords(attack, params):
+    """Refuse keywords that neither ``correct_under_attack`` nor the attack takes."""
+    allowed = _allowed_keywords(attack.lower())
+    unknown = sorted(set(params) - allowed) if allowed is not None else []
+    if unknown:
+        raise TypeError(
+            f"make_robust_scorer(attack={attack!r}) got unknown keyword argument(s) "
+            f"{', '.join(unknown)}; allowed: {', '.join(sorted(allowed))} (the budget is "
+            "eps, the second argument).")
 
 
 class _RobustScorer:
@@ -43,8 +90,13 @@ def make_robust_scorer(attack="pgd", eps=8 / 255, **params):
     **params
         Any other keyword of :func:`adversarial_accuracy` (``norm``,
         ``eps_step``, ``max_iter``, ``batch_size``, ``clip_values``,
-        ``random_state``) or of the ART attack. Checked here, so a typo in
-        ``attack`` or a negative ``eps`` fails before any model is trained.
+        ``random_state``, ``verbose``) or of the attack it builds (ART's
+        ``FastGradientMethod`` or ``ProjectedGradientDescent``, e.g.
+        ``num_random_init``; :func:`build_standard_autoattack` or ART's
+        ``AutoAttack``). Checked here, so a typo in ``attack``, a negative
+        ``eps`` or an unknown keyword (``epsilon=``) fails before any model is
+        trained, naming the allowed keywords: inside a grid search the error
+        would only make every candidate score NaN.
 
     Returns
     -------
@@ -73,6 +125,8 @@ def make_robust_scorer(attack="pgd", eps=8 / 255, **params):
     spec_params = {k: params[k] for k in ("norm", "eps_step", "max_iter", "batch_size")
                    if k in params}
     AttackSpec.from_args(attack, eps, **spec_params)  # fail now, not after training
+    # a misspelled keyword would fail inside every scoring call: a search scores NaN
+    _check_keywords(attack, params)
     if "clip_values" in params:
         check_clip_values(params["clip_values"])
     return _RobustScorer(attack, eps, dict(params))

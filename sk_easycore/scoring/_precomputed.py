@@ -2,6 +2,8 @@
 
 import io
 import json
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods
 
 from ..data import dataset_labels, fingerprint, is_dataset
 from ..results import atomic_write
+from ..utils import load_weights
 
 __all__ = ["PrecomputedDynamics", "save_dynamics"]
 
@@ -148,27 +151,42 @@ class PrecomputedDynamics(BaseEstimator):
         if y is None and is_dataset(X):
             y = dataset_labels(X)
         y = np.asarray(y)
-        with np.load(self.path, allow_pickle=False) as data:
-            self.settings_ = json.loads(str(data["settings"]))
-            if self.settings_["data_hash"] != fingerprint(X, y):
-                raise ValueError(
-                    f"{self.path} holds scores of other training data "
-                    f"({self.settings_.get('n_samples')} rows of "
-                    f"{self.settings_.get('data', 'unnamed data')!r}); compute them again on "
-                    "this data (`sk-easycore score`).")
-            for name, attr in FILE_ARRAYS.items():
-                if name in data.files:
-                    setattr(self, attr, data[name])
-            state = data["module_state"].tobytes() if "module_state" in data.files else None
+        try:
+            data, state = self._read()
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            if "allow_pickle" in why:  # never numpy's advice to unpickle
+                why = "not an .npz archive of numeric arrays; nothing in it was run"
+            raise ValueError(f"{self.path} is not a readable scores file ({why}); write one "
+                             "with save_dynamics or `sk-easycore score`.") from None
+        self.settings_ = data.pop("settings")
+        if self.settings_["data_hash"] != fingerprint(X, y):
+            raise ValueError(
+                f"{self.path} holds scores of other training data "
+                f"({self.settings_.get('n_samples')} rows of "
+                f"{self.settings_.get('data', 'unnamed data')!r}); compute them again on "
+                "this data (`sk-easycore score`).")
+        for name, attr in FILE_ARRAYS.items():
+            if name in data:
+                setattr(self, attr, data[name])
         if not hasattr(self, "classes_"):
             self.classes_ = np.unique(y)
         if self.net is not None and state is not None:
-            import torch
-
             net = clone(self.net).initialize()
-            net.module_.load_state_dict(torch.load(io.BytesIO(state), map_location=net.device))
+            net.module_.load_state_dict(
+                load_weights(state, f"{self.path}['module_state']", net.device))
             self.net_ = net
         return self
+
+    def _read(self):
+        """``({name: array, "settings": dict}, weights bytes or None)``; nothing is unpickled."""
+        with np.load(self.path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in FILE_ARRAYS if name in data.files}
+            arrays["settings"] = json.loads(str(data["settings"]))
+            if not isinstance(arrays["settings"], dict) or "data_hash" not in arrays["settings"]:
+                raise KeyError("settings has no data_hash")
+            state = data["module_state"].tobytes() if "module_state" in data.files else None
+        return arrays, state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,7 +1,9 @@
 """Small shared helpers: validation, torch seeding and devices."""
 
 from ._convert import AsFloat32
-from ._torch import default_device, int_seed, torch_seed
+from ._fitted_store import load_fitted, save_fitted
+from ._torch import default_device, int_seed, load_weights, torch_seed
 from ._validation import check_nd_X_y, check_scores
 
-__all__ = ["AsFloat32", "check_nd_X_y", "check_scores", "default_device", "int_seed", "torch_seed"]
+__all__ = ["AsFloat32", "check_nd_X_y", "check_scores", "default_device", "int_seed",
+           "load_fitted", "load_weights", "save_fitted", "torch_seed"]

@@ -1,4 +1,4 @@
-"""Torch helpers: the default device and seeding without touching global state."""
+"""Torch helpers: the default device, seeding without touching global state, safe weight loading."""
 
 import contextlib
 
@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["default_device", "int_seed", "torch_seed"]
+__all__ = ["default_device", "int_seed", "load_weights", "torch_seed"]
 
 
 def default_device():
@@ -85,3 +85,60 @@ def torch_seed(seed):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def load_weights(source, name, device="cpu"):
+    """Read a state dict saved with ``torch.save``, executing nothing from the file.
+
+    ``torch.load`` unpickles: before torch 2.6 it runs any callable the file
+    names unless ``weights_only=True``, which this always passes (tensors,
+    dicts, lists and numbers only).
+
+    Parameters
+    ----------
+    source : bytes, path-like or file object
+        The saved state dict.
+    name : str
+        What the bytes are, for the error message (a file, or a file and key).
+    device : str or torch.device, default="cpu"
+        Where the tensors are mapped.
+
+    Returns
+    -------
+    state : dict of str to torch.Tensor
+
+    Examples
+    --------
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> torch.save({"w": torch.ones(2)}, buffer)
+    >>> load_weights(buffer.getvalue(), "example")["w"].tolist()
+    [1.0, 1.0]
+    >>> load_weights(b"junk", "scores.npz['module_state']")
+    Traceback (most recent call last):
+    ...
+    ValueError: Could not read the weights in scores.npz['module_state']: ...
+    """
+    import io
+
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    try:
+        state = torch.load(source, map_location=device, weights_only=True)
+    except Exception as exc:  # a damaged or unsafe file raises many types
+        raise ValueError(
+            f"Could not read the weights in {name}: {_load_failure(exc)}; expected a state dict "
+            "of tensors saved with torch.save (read with weights_only=True, so nothing in the "
+            "file was run).") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{name} holds a {type(state).__name__}, not a state dict of tensors.")
+    return state
+
+
+def _load_failure(exc):
+    """Why ``torch.load(weights_only=True)`` failed, without torch's advice to load unsafely."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    refused = [line for line in lines if "GLOBAL" in line or "Unsupported" in line]
+    if refused:
+        return f"it refers to something other than tensors ({refused[0]})"
+    return f"{type(exc).__name__}: {lines[0] if lines else 'no detail'}"
