@@ -158,7 +158,7 @@ def study(args, recorder):
     settings = study_settings(args)
     runs = {}
     for n_jobs in (1, args.jobs):
-        out = recorder.out / f"study_jobs{n_jobs}"
+        out = Path(args.study_root or recorder.out) / f"study_jobs{n_jobs}"
         start = time.perf_counter()
         result = run_study(out, data, n_jobs=n_jobs, verbose=0, **settings)
         wall = time.perf_counter() - start
@@ -198,6 +198,8 @@ def parse_args(argv=None):
     parser.add_argument("--study-test", type=int, default=200)
     parser.add_argument("--study-epochs", type=int, default=3)
     parser.add_argument("--study-attacks", default="pgd,autoattack")
+    parser.add_argument("--study-root", default=None,
+                        help="folder of the two study folders (default: the output folder)")
     parser.add_argument("--jobs", type=int, default=2, help="cells at once in the second study")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
