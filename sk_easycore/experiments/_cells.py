@@ -20,7 +20,7 @@ from ..data import input_shape, take
 from ..models import lr_scheduler, make_default_net
 from ..results import CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
-from ..utils import torch_seed
+from ..utils import initialize_net, redraw_parameters, torch_seed
 
 __all__ = ["Cell", "CellTask", "describe_net", "net_epochs", "run_cell", "study_net",
            "versions"]
@@ -147,13 +147,17 @@ def describe_net(net):
     'recipe'
     """
     import joblib
+    import torch
     from skorch import NeuralNet
 
     if net is None:
         return "recipe"
     if isinstance(net, NeuralNet):
         module = net.module if isinstance(net.module, type) else type(net.module)
-        params = net.get_params(deep=False)
+        # a module instance stands for its architecture: its weights are redrawn from
+        # every cell's seed, so they are not part of the study's identity
+        params = {k: repr(v) if isinstance(v, torch.nn.Module) else v
+                  for k, v in net.get_params(deep=False).items()}
         try:
             digest = joblib.hash(params)
         except Exception:  # noqa: BLE001 -- unpicklable parameters: hash their text
@@ -168,11 +172,14 @@ def describe_net(net):
 def net_epochs(net, data):
     from skorch import NeuralNet
 
-    built = net if isinstance(net, NeuralNet) else net(data.n_classes, data.example())
-    return int(built.max_epochs)
+    if isinstance(net, NeuralNet):
+        return int(net.max_epochs)
+    with torch_seed(0):  # a forked generator: the caller's random state stays as it was
+        return int(net(data.n_classes, data.example()).max_epochs)
 
 
-def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_augment=True):
+def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=True,
+              with_augment=True):
     """The unfitted skorch net of a study: the recipe's model, or the user's network.
 
     Parameters
@@ -187,6 +194,11 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
         Outputs of the network.
     epochs : int
         Its training epochs.
+    seed : int or None, default=None
+        The factory is called under :func:`~sk_easycore.utils.torch_seed` of it,
+        and a module given as an instance (in the net or the factory's net) gets
+        its weights redrawn from it (on a copy), so that the net, its hash and
+        its training depend on the seed only. None: neither.
     with_schedule : bool, default=True
         The recipe's learning-rate schedule as a skorch callback (adversarial
         training takes it separately).
@@ -227,10 +239,16 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
     elif isinstance(net, NeuralNet):
         built = clone(net)
     else:
-        built = net(n_classes, data.example())
+        with torch_seed(seed):
+            built = net(n_classes, data.example())
         if not isinstance(built, NeuralNet):
             raise TypeError(f"the net factory must return a skorch NeuralNetClassifier; got "
                             f"{type(built).__name__}.")
+        if not isinstance(built.module, type):
+            built = clone(built)  # the factory may return a module it keeps: redraw a copy
+    if net is not None and seed is not None and not isinstance(built.module, type):
+        with torch_seed(seed):
+            redraw_parameters(built.module)
     if net is not None and with_augment and recipe.augment != "none":
         from torch.utils.data import DataLoader
 
@@ -255,9 +273,11 @@ def _train(task, data, indices, epochs):
     if cell.regime == "standard":
         # skorch uses labels as output indices: one output per class of the full data
         with torch_seed(cell.seed):
-            return study_net(config, task.net, data, data.n_classes, epochs=epochs).fit(X, y)
+            net = study_net(config, task.net, data, data.n_classes, epochs=epochs,
+                            seed=cell.seed)
+            return initialize_net(net).partial_fit(X, y)
     # the adversarial trainer maps labels through classes_: one output per class present
-    net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs,
+    net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs, seed=cell.seed,
                     with_schedule=False, with_augment=False)
     model = AdversarialTrainingClassifier(
         net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,

@@ -107,7 +107,7 @@ def study_cells(config):
     return cells
 
 
-def make_proxy(config, net, data):
+def make_proxy(config, net, data, seed=None):
     """The study's proxy: a TrainingDynamics of the recipe's (or the user's) network.
 
     Averaged over ``scoring_runs`` seeds when more than one, or read from the
@@ -119,6 +119,8 @@ def make_proxy(config, net, data):
     net : None, skorch net or callable
         The study's network.
     data : StudyData
+    seed : int or None, default=None
+        The seed the network is built from (see :func:`study_net`).
 
     Returns
     -------
@@ -133,7 +135,8 @@ def make_proxy(config, net, data):
     >>> type(proxy).__name__, proxy.n_runs, proxy.proxy.net.max_epochs
     ('AveragedDynamics', 2, 4)
     """
-    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
+    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs,
+                          seed=seed)
     if config.scores is not None:
         return PrecomputedDynamics(config.scores, net=proxy_net)
     proxy = TrainingDynamics(proxy_net)
@@ -148,12 +151,14 @@ def _coreset_key(regime, seed, indices):
 
 def _select_coresets(config, pending, net, data, memory, verbose):
     """Select every pending cell's coreset here, from the seed's shared proxy."""
-    proxy = make_proxy(config, net, data)
+    proxies = {}
     jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
     order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
     selections = {}
     for method, fraction, seed in tqdm(order, desc="coresets", disable=not verbose):
-        selector = build_selector(method, proxy=proxy, fraction=fraction,
+        if seed not in proxies:
+            proxies[seed] = make_proxy(config, net, data, seed=seed)
+        selector = build_selector(method, proxy=proxies[seed], fraction=fraction,
                                   class_balanced=config.class_balanced, memory=memory,
                                   random_state=seed)
         start = time.perf_counter()

@@ -1,7 +1,8 @@
 """Small shared helpers: validation, torch seeding and devices."""
 
 from ._convert import AsFloat32
-from ._torch import default_device, int_seed, torch_seed
+from ._torch import default_device, initialize_net, int_seed, redraw_parameters, torch_seed
 from ._validation import check_nd_X_y, check_scores
 
-__all__ = ["AsFloat32", "check_nd_X_y", "check_scores", "default_device", "int_seed", "torch_seed"]
+__all__ = ["AsFloat32", "check_nd_X_y", "check_scores", "default_device", "initialize_net",
+           "int_seed", "redraw_parameters", "torch_seed"]

@@ -1,0 +1,164 @@
+"""The same study gives the same coresets and metrics in every process, for every form of net=.
+
+Each form of the user's network: a factory returning a skorch net of a module class, a
+factory building a module instance inside (docs/your_data.md's), a skorch net of a module
+class, and a skorch net of a module instance drawn unseeded when its module is imported
+(so every process holds other weights). Each runs in two separate processes from the
+API, from the command line, with ``n_jobs=2`` and on a local Dask cluster: every record's
+``sample_indices`` and metrics are compared bit for bit (one machine, one torch thread).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from sk_easycore.experiments import run_study
+
+FORMS_PY = textwrap.dedent('''
+    import torch
+    from skorch import NeuralNetClassifier
+
+    KW = dict(criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=1e-2,
+              max_epochs=2, batch_size=32, iterator_train__shuffle=True, verbose=0)
+
+
+    class MLP(torch.nn.Module):
+        def __init__(self, n_features=13, n_classes=3, hidden=16):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(n_features, hidden),
+                                            torch.nn.ReLU(), torch.nn.Linear(hidden, n_classes))
+
+        def forward(self, X):
+            return self.body(X)
+
+
+    def factory_of_class(n_classes, X_example):
+        return NeuralNetClassifier(MLP, module__n_features=X_example.shape[1],
+                                   module__n_classes=n_classes, **KW)
+
+
+    def factory_of_instance(n_classes, X_example):  # docs/your_data.md's factory
+        module = torch.nn.Sequential(torch.nn.Linear(X_example.shape[1], 16), torch.nn.ReLU(),
+                                     torch.nn.Linear(16, n_classes))
+        return NeuralNetClassifier(module, **KW)
+
+
+    NET_OF_CLASS = NeuralNetClassifier(MLP, **KW)
+    NET_OF_INSTANCE = NeuralNetClassifier(MLP(), **KW)  # drawn from an unseeded generator
+''')
+FORMS = ["factory_of_class", "factory_of_instance", "NET_OF_CLASS", "NET_OF_INSTANCE"]
+SETTINGS = dict(methods=["easycore", "random"], fractions=[0.3], seeds=1, attacks=["fgsm"],
+                eps=[0.1])
+CLI_SETTINGS = ["--methods", "easycore,random", "--fractions", "0.3", "--seeds", "1",
+                "--attacks", "fgsm", "--eps", "0.1", "--quiet"]
+RUN_PY = textwrap.dedent(f'''
+    import json, sys
+    import torch
+    import forms
+    from sk_easycore.experiments import run_study
+
+    torch.set_num_threads(1)
+    found = {{"weight": forms.NET_OF_INSTANCE.module.body[0].weight.detach().flatten().tolist()}}
+    for name in forms.FORMS:
+        result = run_study(f"{{sys.argv[1]}}/{{name}}", "wine.npz", net=getattr(forms, name),
+                           verbose=0, **{SETTINGS!r})
+        found[name] = {{r.key: [r.sample_indices, {{str(k): v for k, v in r.metrics.items()}}]
+                       for r in result.records}}
+    print(json.dumps(found))
+''')
+
+
+def _records(records):
+    return {r.key: [r.sample_indices, {str(k): v for k, v in r.metrics.items()}]
+            for r in records}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from sklearn.datasets import load_wine
+    from sklearn.model_selection import train_test_split
+
+    folder = tmp_path_factory.mktemp("forms")
+    (folder / "forms.py").write_text(FORMS_PY + f"\nFORMS = {FORMS!r}\n")
+    (folder / "run.py").write_text(RUN_PY)
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=0)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    np.savez(folder / "wine.npz", X_train=(X_train - mean) / std, y_train=y_train,
+             X_test=(X_test - mean) / std, y_test=y_test)
+    return folder
+
+
+def _env():
+    # one torch thread, as in this process (conftest); the library from this checkout
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+
+
+@pytest.fixture(scope="module")
+def api_runs(folder):
+    runs = []
+    for name in ("api1", "api2"):
+        done = subprocess.run([sys.executable, "run.py", name], cwd=folder, env=_env(),
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout))
+    return runs
+
+
+def test_every_form_gives_the_same_study_in_two_processes(api_runs):
+    first, second = api_runs
+    # the instance really holds other weights in each process: its weights are redrawn
+    assert first.pop("weight") != second.pop("weight")
+    for name in FORMS:
+        assert set(first[name]) == {f"{m}__f{f}__standard__s0" for m, f in [
+            ("full", 1), ("easycore", 0.3), ("random", 0.3), ("matched_random", 0.3)]}
+        assert first[name] == second[name], name
+
+
+def test_the_command_line_gives_the_api_study_for_every_form(folder, api_runs):
+    from sk_easycore.results import StudyStore
+
+    for name in FORMS:
+        done = subprocess.run(
+            [sys.executable, "-m", "sk_easycore.experiments.cli", "study", "--data", "wine.npz",
+             "--model", f"forms:{name}", "--out", f"cli/{name}", *CLI_SETTINGS],
+            cwd=folder, env=_env(), capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert _records(StudyStore(folder / "cli" / name).load_cells()) == api_runs[0][name]
+
+
+def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs):
+    import cloudpickle
+    import distributed
+
+    sys.path.insert(0, str(folder))
+    environ = dict(os.environ)
+    try:
+        import forms
+
+        cloudpickle.register_pickle_by_value(forms)  # as the CLI does for --model
+        for name in FORMS:
+            result = run_study(folder / "jobs" / name, str(folder / "wine.npz"),
+                               net=getattr(forms, name), verbose=0, n_jobs=2, **SETTINGS)
+            assert _records(result.records) == api_runs[0][name], name
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None) as cluster:
+            for name in FORMS:
+                result = run_study(folder / "dask" / name, str(folder / "wine.npz"),
+                                   net=getattr(forms, name), verbose=0,
+                                   dask_scheduler=cluster.scheduler_address, **SETTINGS)
+                assert _records(result.records) == api_runs[0][name], name
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop("forms", None)
+        # Dask's nannies write OMP/MKL/OPENBLAS_NUM_THREADS=1 into this process's environment
+        os.environ.clear()
+        os.environ.update(environ)
