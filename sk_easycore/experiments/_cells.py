@@ -22,8 +22,8 @@ from ..results import CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
 from ..utils import initialize_net, redraw_parameters, torch_seed
 
-__all__ = ["Cell", "CellTask", "describe_net", "net_epochs", "run_cell", "study_net",
-           "versions"]
+__all__ = ["Cell", "CellTask", "describe_net", "environment", "net_epochs", "run_cell",
+           "study_net", "versions"]
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,43 @@ def versions():
              "numpy": "numpy"}
     return {"python": platform.python_version(), "sk_easycore": __version__,
             **{key: version(dist) for key, dist in names.items()}}
+
+
+def environment(device=None):
+    """What a run's floats depend on beyond its settings: threads, CPU kernels, device, versions.
+
+    The same settings give the same numbers bit for bit only under the same
+    conditions: the float sums of torch's CPU kernels are split among its threads
+    (another thread count changes the last bits, which training amplifies), and
+    ``ATEN_CPU_CAPABILITY`` or another CPU selects other kernels.
+
+    Parameters
+    ----------
+    device : str or None, default=None
+        The device the models ran on; None: :func:`~sk_easycore.utils.default_device`.
+
+    Returns
+    -------
+    environment : dict
+        ``torch_threads``, ``cpu_capability`` (``torch.backends.cpu.get_cpu_capability()``),
+        ``device``, ``machine`` and ``versions``.
+
+    Examples
+    --------
+    >>> sorted(environment("cpu"))
+    ['cpu_capability', 'device', 'machine', 'torch_threads', 'versions']
+    """
+    import torch
+
+    from ..utils import default_device
+
+    device = str(default_device() if device is None else device)
+    if device.startswith("cuda") and torch.cuda.is_available():
+        device = f"{device} ({torch.cuda.get_device_name()})"
+    return {"torch_threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "device": device,
+            "machine": f"{platform.machine()} {platform.processor()}".strip(),
+            "versions": versions()}
 
 
 def target_epochs(config, n_train, n_full):
@@ -345,4 +382,10 @@ def run_cell(task):
         class_counts={str(data.classes[c]): int(n) for c, n in zip(classes.tolist(),
                                                                  counts.tolist())},
         timings=timings, config=config.to_dict(), versions=versions(),
+        environment=environment(_device(model)),
     )
+
+
+def _device(model):
+    net = getattr(model, "net_", model)  # the adversarial trainer's net, or the net
+    return getattr(net, "device", None)

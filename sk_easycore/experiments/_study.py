@@ -21,10 +21,10 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, differences_csv,
-                       summary_csv, summary_markdown)
+from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, config_differences,
+                       differences_csv, summary_csv, summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
-from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
+from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
 from ._log import log_to
@@ -241,13 +241,20 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     out = Path(out).expanduser().resolve()  # workers may run in another folder
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
     store = StudyStore(out)
-    store.open(config.to_dict())
+    # where the proxies are trained and the coresets selected (each cell records its own)
+    here = environment(_net_device(net, loaded, config))
+    store.open({**config.to_dict(), "environment": here})
     cells = study_cells(config)
     finished = {r.key: r for r in store.load_cells()}
     pending = [c for c in cells if c.key not in finished]
     with log_to(store.log_path):
         logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
                     len(cells) - len(pending), len(pending))
+        first = store.load_config().get("environment")
+        if pending and first is not None and first != here:
+            logger.warning("this run's environment differs from the first run's in %s (%s): "
+                           "its numbers may differ in the last bits and beyond", out,
+                           "; ".join(config_differences(first, here)))
         if pending:
             selections = _select_coresets(config, pending, net, loaded, os.fspath(store.proxies),
                                           verbose)
@@ -255,6 +262,16 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
             _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
         result = write_report(out)
     return result
+
+
+def _net_device(net, data, config):
+    from skorch import NeuralNet
+
+    if net is None:
+        return None  # the recipe's nets: default_device()
+    if isinstance(net, NeuralNet):
+        return net.device
+    return study_net(config, net, data, data.n_classes, epochs=1, seed=0).device
 
 
 def _plan(config, pending, finished, selections, source, net):

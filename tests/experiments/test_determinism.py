@@ -162,3 +162,36 @@ def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs):
         # Dask's nannies write OMP/MKL/OPENBLAS_NUM_THREADS=1 into this process's environment
         os.environ.clear()
         os.environ.update(environ)
+
+
+def test_cells_and_study_json_record_what_the_numbers_depend_on(folder, tmp_path):
+    import torch
+
+    from sk_easycore.results import StudyStore
+
+    data = str(folder / "wine.npz")
+    settings = dict(SETTINGS, methods=["random"], epochs=1, verbose=0)
+    result = run_study(tmp_path, data, **settings)
+    store = StudyStore(tmp_path)
+    first = store.load_config()["environment"]
+    assert first["torch_threads"] == torch.get_num_threads() == 1  # conftest
+    assert first["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert first["device"] == "cpu" or first["device"].startswith("cuda")
+    assert first["versions"]["torch"] and first["versions"]["sk_easycore"]
+    for record in result.records:
+        assert record.environment["torch_threads"] == 1
+        assert record.environment["cpu_capability"] == first["cpu_capability"]
+        assert record.environment["versions"] == record.versions
+    # a resume under other conditions is not refused: it says so in the log
+    (tmp_path / "cells" / f"{result.records[0].key}.json").unlink()
+    torch.set_num_threads(2)
+    try:
+        run_study(tmp_path, data, **settings)
+    finally:
+        torch.set_num_threads(1)
+    assert store.load_config()["environment"] == first  # the first run's, kept
+    log = (tmp_path / "study.log").read_text()
+    assert "environment differs from the first run's" in log
+    assert "torch_threads: 1 (folder) != 2 (now)" in log
+    threads = sorted(r.environment["torch_threads"] for r in store.load_cells())
+    assert threads == [1, 2]
