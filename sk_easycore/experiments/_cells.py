@@ -11,6 +11,7 @@ worker.
 import dataclasses
 import hashlib
 import logging
+import os
 import platform
 import time
 
@@ -134,8 +135,10 @@ def environment(device=None):
 
     The same settings give the same numbers bit for bit only under the same
     conditions: the float sums of torch's CPU kernels are split among its threads
-    (another thread count changes the last bits, which training amplifies), and
-    ``ATEN_CPU_CAPABILITY`` or another CPU selects other kernels.
+    (another thread count changes the last bits, which training amplifies: MKL's
+    matrix products and oneDNN's convolutions, unless ``MKL_CBWR=AUTO,STRICT`` and
+    oneDNN is off, see docs/study.md), and ``ATEN_CPU_CAPABILITY`` or another CPU
+    selects other kernels.
 
     Parameters
     ----------
@@ -146,12 +149,14 @@ def environment(device=None):
     -------
     environment : dict
         ``torch_threads``, ``cpu_capability`` (``torch.backends.cpu.get_cpu_capability()``),
-        ``device``, ``machine`` and ``versions``.
+        ``mkl_cbwr`` (the ``MKL_CBWR`` variable), ``mkldnn`` (whether torch uses
+        oneDNN), ``device``, ``machine`` and ``versions``.
 
     Examples
     --------
-    >>> sorted(environment("cpu"))
-    ['cpu_capability', 'device', 'machine', 'torch_threads', 'versions']
+    >>> sorted(environment("cpu"))  # doctest: +NORMALIZE_WHITESPACE
+    ['cpu_capability', 'device', 'machine', 'mkl_cbwr', 'mkldnn', 'torch_threads',
+     'versions']
     """
     import torch
 
@@ -161,7 +166,9 @@ def environment(device=None):
     if device.startswith("cuda") and torch.cuda.is_available():
         device = f"{device} ({torch.cuda.get_device_name()})"
     return {"torch_threads": torch.get_num_threads(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "device": device,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "mkl_cbwr": os.environ.get("MKL_CBWR"), "mkldnn": torch.backends.mkldnn.enabled,
+            "device": device,
             "machine": f"{platform.machine()} {platform.processor()}".strip(),
             "versions": versions()}
 

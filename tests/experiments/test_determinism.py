@@ -61,9 +61,11 @@ RUN_PY = textwrap.dedent(f'''
     import torch
     import forms
     from sk_easycore.experiments import run_study
+    from sk_easycore.experiments._cells import describe_net
 
     torch.set_num_threads(1)
-    found = {{"weight": forms.NET_OF_INSTANCE.module.body[0].weight.detach().flatten().tolist()}}
+    found = {{"weight": forms.NET_OF_INSTANCE.module.body[0].weight.detach().flatten().tolist(),
+              "described": describe_net(forms.NET_OF_INSTANCE)}}
     for name in forms.FORMS:
         result = run_study(f"{{sys.argv[1]}}/{{name}}", "wine.npz", net=getattr(forms, name),
                            verbose=0, **{SETTINGS!r})
@@ -117,6 +119,8 @@ def test_every_form_gives_the_same_study_in_two_processes(api_runs):
     first, second = api_runs
     # the instance really holds other weights in each process: its weights are redrawn
     assert first.pop("weight") != second.pop("weight")
+    # ... so study.json describes it by its architecture: a resume in a new process is accepted
+    assert first.pop("described") == second.pop("described")
     for name in FORMS:
         assert set(first[name]) == {f"{m}__f{f}__standard__s0" for m, f in [
             ("full", 1), ("easycore", 0.3), ("random", 0.3), ("matched_random", 0.3)]}
