@@ -263,6 +263,7 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
     >>> net.module.__name__, net.max_epochs, net.train_split
     ('SmallCNN', 3, None)
     """
+    import torch
     from sklearn.base import clone
     from skorch import NeuralNet
 
@@ -288,9 +289,9 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
         if not isinstance(built, NeuralNet):
             raise TypeError(f"the net factory must return a skorch NeuralNetClassifier; got "
                             f"{type(built).__name__}.")
-        if not isinstance(built.module, type):
+        if isinstance(built.module, torch.nn.Module):
             built = clone(built)  # the factory may return a module it keeps: redraw a copy
-    if net is not None and seed is not None and not isinstance(built.module, type):
+    if net is not None and seed is not None and isinstance(built.module, torch.nn.Module):
         with torch_seed(seed):
             redraw_parameters(built.module)
     if net is not None and with_augment and recipe.augment != "none":

@@ -139,10 +139,13 @@ def test_the_command_line_gives_the_api_study_for_every_form(folder, api_runs):
         assert _records(StudyStore(folder / "cli" / name).load_cells()) == api_runs[0][name]
 
 
-def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs):
+def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs, monkeypatch):
     import cloudpickle
     import distributed
 
+    # n_jobs=2 gives each worker cpu_count // 2 torch threads: one, as in the runs compared
+    # with, whatever this machine's cores (another thread count changes the last bits)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     sys.path.insert(0, str(folder))
     environ = dict(os.environ)
     try:
@@ -153,6 +156,7 @@ def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs):
             result = run_study(folder / "jobs" / name, str(folder / "wine.npz"),
                                net=getattr(forms, name), verbose=0, n_jobs=2, **SETTINGS)
             assert _records(result.records) == api_runs[0][name], name
+            assert {r.environment["torch_threads"] for r in result.records} == {1}
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       host="127.0.0.1", dashboard_address=None) as cluster:
             for name in FORMS:
@@ -162,7 +166,9 @@ def test_jobs_and_dask_give_the_api_study_for_every_form(folder, api_runs):
                 assert _records(result.records) == api_runs[0][name], name
     finally:
         sys.path.remove(str(folder))
-        sys.modules.pop("forms", None)
+        forms = sys.modules.pop("forms", None)
+        if forms is not None:
+            cloudpickle.unregister_pickle_by_value(forms)
         # Dask's nannies write OMP/MKL/OPENBLAS_NUM_THREADS=1 into this process's environment
         os.environ.clear()
         os.environ.update(environ)
