@@ -60,3 +60,20 @@ def cnn():
 @pytest.fixture(scope="session")
 def rng():
     return np.random.RandomState(0)
+
+
+def assert_norms_close(actual, desired, rtol=1e-4, atol=1e-8, outliers=0.02, outlier_rtol=0.1):
+    """Two computations of the same per-sample gradient norms agree, up to rare kinks.
+
+    Computed in other batches, the same model's logits differ in the last bits, and a
+    sample sitting on a kink (a max-pool tie between equal pixels of quantized digits, a
+    ReLU at zero) routes its gradient another way: its norm moves by up to a few 1e-3
+    (measured: one sample of 300, 3.5e-3, on one CPU; the row depends on the CPU's
+    kernels). All but ``outliers`` of the samples must agree to ``rtol``, and every one
+    to ``outlier_rtol``.
+    """
+    actual, desired = np.asarray(actual), np.asarray(desired)
+    assert actual.shape == desired.shape
+    close = np.isclose(actual, desired, rtol=rtol, atol=atol)
+    assert close.mean() >= 1 - outliers, f"{(~close).sum()} of {close.size} differ beyond {rtol}"
+    np.testing.assert_allclose(actual, desired, rtol=outlier_rtol, atol=atol)

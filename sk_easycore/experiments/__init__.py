@@ -19,6 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "StudyData": "._data",
     "build_selector": "._methods",
     "default_recipe": "._data",
+    "environment": "._cells",
     "load_dataset": "._data",
     "load_scores": "._scores",
     "make_proxy": "._study",

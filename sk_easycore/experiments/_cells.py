@@ -11,6 +11,7 @@ worker.
 import dataclasses
 import hashlib
 import logging
+import os
 import platform
 import time
 
@@ -20,10 +21,10 @@ from ..data import input_shape, take
 from ..models import lr_scheduler, make_default_net
 from ..results import CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
-from ..utils import torch_seed
+from ..utils import initialize_net, redraw_parameters, torch_seed
 
-__all__ = ["Cell", "CellTask", "describe_net", "net_epochs", "run_cell", "study_net",
-           "versions"]
+__all__ = ["Cell", "CellTask", "describe_net", "environment", "net_epochs", "run_cell",
+           "study_net", "versions"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,49 @@ def versions():
             **{key: version(dist) for key, dist in names.items()}}
 
 
+def environment(device=None):
+    """What a run's floats depend on beyond its settings: threads, CPU kernels, device, versions.
+
+    The same settings give the same numbers bit for bit only under the same
+    conditions: the float sums of torch's CPU kernels are split among its threads
+    (another thread count changes the last bits, which training amplifies: MKL's
+    matrix products and oneDNN's convolutions, unless ``MKL_CBWR=AUTO,STRICT`` and
+    oneDNN is off, see docs/study.md), and ``ATEN_CPU_CAPABILITY`` or another CPU
+    selects other kernels.
+
+    Parameters
+    ----------
+    device : str or None, default=None
+        The device the models ran on; None: :func:`~sk_easycore.utils.default_device`.
+
+    Returns
+    -------
+    environment : dict
+        ``torch_threads``, ``cpu_capability`` (``torch.backends.cpu.get_cpu_capability()``),
+        ``mkl_cbwr`` (the ``MKL_CBWR`` variable), ``mkldnn`` (whether torch uses
+        oneDNN), ``device``, ``machine`` and ``versions``.
+
+    Examples
+    --------
+    >>> sorted(environment("cpu"))  # doctest: +NORMALIZE_WHITESPACE
+    ['cpu_capability', 'device', 'machine', 'mkl_cbwr', 'mkldnn', 'torch_threads',
+     'versions']
+    """
+    import torch
+
+    from ..utils import default_device
+
+    device = str(default_device() if device is None else device)
+    if device.startswith("cuda") and torch.cuda.is_available():
+        device = f"{device} ({torch.cuda.get_device_name()})"
+    return {"torch_threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "mkl_cbwr": os.environ.get("MKL_CBWR"), "mkldnn": torch.backends.mkldnn.enabled,
+            "device": device,
+            "machine": f"{platform.machine()} {platform.processor()}".strip(),
+            "versions": versions()}
+
+
 def target_epochs(config, n_train, n_full):
     """Epochs of a model trained on ``n_train`` of ``n_full`` rows under the study's budget."""
     epochs = config.recipe.epochs
@@ -147,13 +191,17 @@ def describe_net(net):
     'recipe'
     """
     import joblib
+    import torch
     from skorch import NeuralNet
 
     if net is None:
         return "recipe"
     if isinstance(net, NeuralNet):
         module = net.module if isinstance(net.module, type) else type(net.module)
-        params = net.get_params(deep=False)
+        # a module instance stands for its architecture: its weights are redrawn from
+        # every cell's seed, so they are not part of the study's identity
+        params = {k: repr(v) if isinstance(v, torch.nn.Module) else v
+                  for k, v in net.get_params(deep=False).items()}
         try:
             digest = joblib.hash(params)
         except Exception:  # noqa: BLE001 -- unpicklable parameters: hash their text
@@ -168,11 +216,14 @@ def describe_net(net):
 def net_epochs(net, data):
     from skorch import NeuralNet
 
-    built = net if isinstance(net, NeuralNet) else net(data.n_classes, data.example())
-    return int(built.max_epochs)
+    if isinstance(net, NeuralNet):
+        return int(net.max_epochs)
+    with torch_seed(0):  # a forked generator: the caller's random state stays as it was
+        return int(net(data.n_classes, data.example()).max_epochs)
 
 
-def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_augment=True):
+def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=True,
+              with_augment=True):
     """The unfitted skorch net of a study: the recipe's model, or the user's network.
 
     Parameters
@@ -187,6 +238,11 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
         Outputs of the network.
     epochs : int
         Its training epochs.
+    seed : int or None, default=None
+        The factory is called under :func:`~sk_easycore.utils.torch_seed` of it,
+        and a module given as an instance (in the net or the factory's net) gets
+        its weights redrawn from it (on a copy), so that the net, its hash and
+        its training depend on the seed only. None: neither.
     with_schedule : bool, default=True
         The recipe's learning-rate schedule as a skorch callback (adversarial
         training takes it separately).
@@ -207,6 +263,7 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
     >>> net.module.__name__, net.max_epochs, net.train_split
     ('SmallCNN', 3, None)
     """
+    import torch
     from sklearn.base import clone
     from skorch import NeuralNet
 
@@ -227,10 +284,16 @@ def study_net(config, net, data, n_classes, *, epochs, with_schedule=True, with_
     elif isinstance(net, NeuralNet):
         built = clone(net)
     else:
-        built = net(n_classes, data.example())
+        with torch_seed(seed):
+            built = net(n_classes, data.example())
         if not isinstance(built, NeuralNet):
             raise TypeError(f"the net factory must return a skorch NeuralNetClassifier; got "
                             f"{type(built).__name__}.")
+        if isinstance(built.module, torch.nn.Module):
+            built = clone(built)  # the factory may return a module it keeps: redraw a copy
+    if net is not None and seed is not None and isinstance(built.module, torch.nn.Module):
+        with torch_seed(seed):
+            redraw_parameters(built.module)
     if net is not None and with_augment and recipe.augment != "none":
         from torch.utils.data import DataLoader
 
@@ -255,9 +318,11 @@ def _train(task, data, indices, epochs):
     if cell.regime == "standard":
         # skorch uses labels as output indices: one output per class of the full data
         with torch_seed(cell.seed):
-            return study_net(config, task.net, data, data.n_classes, epochs=epochs).fit(X, y)
+            net = study_net(config, task.net, data, data.n_classes, epochs=epochs,
+                            seed=cell.seed)
+            return initialize_net(net).partial_fit(X, y)
     # the adversarial trainer maps labels through classes_: one output per class present
-    net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs,
+    net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs, seed=cell.seed,
                     with_schedule=False, with_augment=False)
     model = AdversarialTrainingClassifier(
         net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
@@ -325,4 +390,10 @@ def run_cell(task):
         class_counts={str(data.classes[c]): int(n) for c, n in zip(classes.tolist(),
                                                                  counts.tolist())},
         timings=timings, config=config.to_dict(), versions=versions(),
+        environment=environment(_device(model)),
     )
+
+
+def _device(model):
+    net = getattr(model, "net_", model)  # the adversarial trainer's net, or the net
+    return getattr(net, "device", None)

@@ -62,7 +62,8 @@ def save_scores(out, data="digits", *, net=None, data_root=None, seed=0, verbose
     ('.npz', (1347,), (1347, 128))
     """
     config, _, data = prepare_study(data, net=net, data_root=data_root, **recipe_overrides)
-    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
+    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs,
+                          seed=int(seed))
     proxy = seeded_clone(TrainingDynamics(proxy_net, verbose=verbose), int(seed))
     proxy.fit(data.X_train, data.y_train)
     settings = {"data": config.data, "seed": int(seed), "net": config.net,

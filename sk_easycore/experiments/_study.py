@@ -21,10 +21,10 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, differences_csv,
-                       summary_csv, summary_markdown)
+from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, config_differences,
+                       differences_csv, summary_csv, summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
-from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
+from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
 from ._log import log_to
@@ -109,7 +109,7 @@ def study_cells(config):
     return cells
 
 
-def make_proxy(config, net, data):
+def make_proxy(config, net, data, seed=None):
     """The study's proxy: a TrainingDynamics of the recipe's (or the user's) network.
 
     Averaged over ``scoring_runs`` seeds when more than one, or read from the
@@ -121,6 +121,8 @@ def make_proxy(config, net, data):
     net : None, skorch net or callable
         The study's network.
     data : StudyData
+    seed : int or None, default=None
+        The seed the network is built from (see :func:`study_net`).
 
     Returns
     -------
@@ -135,7 +137,8 @@ def make_proxy(config, net, data):
     >>> type(proxy).__name__, proxy.n_runs, proxy.proxy.net.max_epochs
     ('AveragedDynamics', 2, 4)
     """
-    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs)
+    proxy_net = study_net(config, net, data, data.n_classes, epochs=config.recipe.proxy_epochs,
+                          seed=seed)
     if config.scores is not None:
         return PrecomputedDynamics(config.scores, net=proxy_net)
     proxy = TrainingDynamics(proxy_net)
@@ -150,12 +153,14 @@ def _coreset_key(regime, seed, indices):
 
 def _select_coresets(config, pending, net, data, memory, verbose):
     """Select every pending cell's coreset here, from the seed's shared proxy."""
-    proxy = make_proxy(config, net, data)
+    proxies = {}
     jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
     order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
     selections = {}
     for method, fraction, seed in tqdm(order, desc="coresets", disable=not verbose):
-        selector = build_selector(method, proxy=proxy, fraction=fraction,
+        if seed not in proxies:
+            proxies[seed] = make_proxy(config, net, data, seed=seed)
+        selector = build_selector(method, proxy=proxies[seed], fraction=fraction,
                                   class_balanced=config.class_balanced, memory=memory,
                                   random_state=seed)
         start = time.perf_counter()
@@ -238,13 +243,20 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     out = Path(out).expanduser().resolve()  # workers may run in another folder
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
     store = StudyStore(out)
-    store.open(config.to_dict())
+    # where the proxies are trained and the coresets selected (each cell records its own)
+    here = environment(_net_device(net, loaded, config))
+    store.open({**config.to_dict(), "environment": here})
     cells = study_cells(config)
     finished = {r.key: r for r in store.load_cells()}
     pending = [c for c in cells if c.key not in finished]
     with log_to(store.log_path):
         logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
                     len(cells) - len(pending), len(pending))
+        first = store.load_config().get("environment")
+        if pending and first is not None and first != here:
+            logger.warning("this run's environment differs from the first run's in %s (%s): "
+                           "its numbers may differ in the last bits and beyond", out,
+                           "; ".join(config_differences(first, here)))
         if pending:
             selections = _select_coresets(config, pending, net, loaded, os.fspath(store.proxies),
                                           verbose)
@@ -252,6 +264,16 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
             _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
         result = write_report(out)
     return result
+
+
+def _net_device(net, data, config):
+    from skorch import NeuralNet
+
+    if net is None:
+        return None  # the recipe's nets: default_device()
+    if isinstance(net, NeuralNet):
+        return net.device
+    return study_net(config, net, data, data.n_classes, epochs=1, seed=0).device
 
 
 def _plan(config, pending, finished, selections, source, net):

@@ -117,6 +117,10 @@ class CellRecord:
         The study's configuration.
     versions : dict
         Library versions.
+    environment : dict
+        What the floats depend on beyond the configuration: torch threads, CPU
+        capability, device, machine and versions (see
+        :func:`sk_easycore.experiments.environment`).
 
     Examples
     --------
@@ -141,6 +145,7 @@ class CellRecord:
     same_coreset_as: str = None
     config: dict = dataclasses.field(default_factory=dict)
     versions: dict = dataclasses.field(default_factory=dict)
+    environment: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "fraction", float(self.fraction))

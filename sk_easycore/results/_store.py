@@ -35,6 +35,9 @@ def _flatten(data, prefix=""):
 def config_differences(old, new):
     """The settings two JSON configurations disagree on, as ``dotted.name: old != new`` lines.
 
+    The ``environment`` entry (threads, CPU, versions of the run that created the
+    folder) is a record, not a setting: it is never compared.
+
     Parameters
     ----------
     old, new : dict
@@ -51,7 +54,8 @@ def config_differences(old, new):
     ...                    {"seeds": [0], "recipe": {"lr": 0.01, "epochs": 3}})
     ['recipe.lr: 0.1 (folder) != 0.01 (now)']
     """
-    old, new = _flatten(old), _flatten(new)
+    old, new = (_flatten({k: v for k, v in c.items() if k != "environment"})
+                for c in (old, new))
     return [f"{k}: {old.get(k)!r} (folder) != {new.get(k)!r} (now)"
             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from ..data import AUGMENTATIONS, check_input, input_shape, is_dataset
 from ..models import make_default_net
 from ..scoring import eval_input_gradient_norms
-from ..utils import check_nd_X_y
+from ..utils import check_nd_X_y, initialize_net
 from ._art import build_art_classifier, check_clip_values
 from ._guards import art_quiet, seeded
 from ._attacks import AttackSpec, check_attack_data
@@ -104,7 +104,9 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         and ART refuses some schedulers, so a net with one raises.)
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and the random starts (torch's
-        generators and numpy's global one, each restored afterwards).
+        generators and numpy's global one, each restored afterwards). Seeded, a
+        net whose module is an instance starts from weights drawn from the seed
+        (:func:`~sk_easycore.utils.initialize_net`).
     record_aign : bool, default=False
         After every epoch, also take each training sample's input-gradient
         norm on its clean input, in eval mode (the quantity of
@@ -304,7 +306,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         )
         start = time.perf_counter()
         with seeded(self.random_state), art_quiet(self.verbose > 1):
-            net.initialize()
+            initialize_net(net, redraw=self.random_state is not None)
             classifier, _, _ = build_art_classifier(
                 net, clip_values=clip_values, input_shape=self.input_shape_
             )

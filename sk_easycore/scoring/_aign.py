@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..data import LabeledDataset, check_input, input_shape
-from ..utils import int_seed, torch_seed
+from ..utils import initialize_net, int_seed, torch_seed
 from ..models import make_default_net
 from ._recorder import InputGradientRecorder
 
@@ -50,7 +50,9 @@ class AIGNScorer(BaseEstimator):
         per sample is kept.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch shuffling (torch's generators are
-        forked, so the caller's random state is left unchanged).
+        forked, so the caller's random state is left unchanged). Seeded, a net
+        whose module is an instance starts from weights drawn from the seed too
+        (:func:`~sk_easycore.utils.initialize_net`), not from the instance's.
     verbose : int, default=0
         1 shows a progress bar over epochs; 2 also skorch's epoch table for the
         default net.
@@ -153,7 +155,7 @@ class AIGNScorer(BaseEstimator):
         recorder = self._make_recorder(len(X))
         start = time.perf_counter()
         with torch_seed(seed):
-            net.initialize()
+            initialize_net(net, redraw=seed is not None)
             with recorder.recording(net):
                 net.partial_fit(LabeledDataset(X, y_encoded, with_index=True), y_encoded)
         if not recorder.epochs_:

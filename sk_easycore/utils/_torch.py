@@ -1,12 +1,14 @@
 """Torch helpers: the default device, seeding without touching global state, safe weight loading."""
 
 import contextlib
+import warnings
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["default_device", "int_seed", "load_weights", "torch_seed"]
+__all__ = ["default_device", "initialize_net", "int_seed", "load_weights", "redraw_parameters",
+           "torch_seed"]
 
 
 def default_device():
@@ -142,3 +144,90 @@ def _load_failure(exc):
     if refused:
         return f"it refers to something other than tensors ({refused[0]})"
     return f"{type(exc).__name__}: {lines[0] if lines else 'no detail'}"
+def redraw_parameters(module):
+    """Draw a module's weights again from torch's generator, layer by layer.
+
+    Every submodule that defines ``reset_parameters()`` (torch's layers: linear,
+    convolutions, normalisations, embeddings, ...) calls it, in the order of
+    ``module.modules()``: the weights a module of the same class would get when
+    built under the same generator state.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Changed in place.
+
+    Returns
+    -------
+    kept : list of str
+        Names of the parameters no ``reset_parameters()`` owns (they keep their values).
+
+    Examples
+    --------
+    >>> layer = torch.nn.Linear(3, 2)
+    >>> with torch_seed(0):
+    ...     kept = redraw_parameters(layer)
+    >>> with torch_seed(0):
+    ...     fresh = torch.nn.Linear(3, 2)
+    >>> kept, bool(torch.equal(layer.weight, fresh.weight))
+    ([], True)
+    """
+    redrawn = set()
+    with torch.no_grad():
+        for sub in module.modules():
+            reset = getattr(sub, "reset_parameters", None)
+            if callable(reset):
+                reset()
+                redrawn.update(id(p) for p in sub.parameters(recurse=False))
+    return [name for name, p in module.named_parameters() if id(p) not in redrawn]
+
+
+def initialize_net(net, *, redraw=True):
+    """``net.initialize()``, with initial weights that come from torch's generator.
+
+    skorch builds a module given as a class from the generator, but keeps a
+    module given as an *instance* with the weights it was built with (often from
+    an unseeded generator, in another process). With ``redraw``, such an
+    instance's weights are drawn again (:func:`redraw_parameters`), so that
+    inside :func:`torch_seed` every form of network starts from the seed's
+    weights. Call it inside the seeded block that also trains the net.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        Initialized in place (clone it first to leave the user's module alone).
+    redraw : bool, default=True
+        Redraw a module instance's weights; False keeps skorch's behaviour
+        (unseeded fits keep the instance's weights, e.g. pretrained ones).
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        The initialized net.
+
+    Warns
+    -----
+    UserWarning
+        When parameters of the instance have no ``reset_parameters()`` and keep
+        their values: build them in a module class's ``__init__`` instead.
+
+    Examples
+    --------
+    >>> from skorch import NeuralNetClassifier
+    >>> def weights():
+    ...     net = NeuralNetClassifier(torch.nn.Linear(4, 2), verbose=0)  # drawn unseeded
+    ...     with torch_seed(0):
+    ...         return initialize_net(net).module_.weight
+    >>> bool(torch.equal(weights(), weights()))
+    True
+    """
+    net.initialize()
+    if redraw and isinstance(net.module, torch.nn.Module) and net.module_ is net.module:
+        kept = redraw_parameters(net.module_)
+        if kept:
+            warnings.warn(
+                f"the module instance of the net has parameters without a reset_parameters() "
+                f"({', '.join(kept[:5])}{', ...' if len(kept) > 5 else ''}): they keep their "
+                "values instead of being drawn from the seed. Pass the module class (and its "
+                "module__ parameters) so that the seed builds them.", UserWarning, stacklevel=2)
+    return net

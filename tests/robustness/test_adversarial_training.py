@@ -19,7 +19,7 @@ from sk_easycore.robustness import (
 from sk_easycore.scoring import AIGNScorer
 from sk_easycore.selection import EasyCoreSelector
 from sk_easycore.utils import torch_seed
-from tests.conftest import make_cnn
+from tests.conftest import assert_norms_close, make_cnn
 from tests.scoring.test_aign import per_sample_norms
 
 
@@ -185,7 +185,7 @@ def test_record_aign_gives_the_eval_norms_and_changes_nothing_else(digits_small)
     assert recorded.aign_history_.dtype == np.float32 and recorded.aign_.shape == (len(X),)
     np.testing.assert_allclose(recorded.aign_, recorded.aign_history_.mean(axis=0), rtol=1e-6)
     final = per_sample_norms(recorded.net_.module_.eval(), torch.nn.CrossEntropyLoss(), X, y)
-    np.testing.assert_allclose(recorded.aign_history_[-1], final, rtol=1e-4, atol=1e-8)
+    assert_norms_close(recorded.aign_history_[-1], final)  # other batches: rare kinks move
     assert (recorded.aign_history_[0] != recorded.aign_history_[-1]).any()  # every epoch, not one
     assert not hasattr(plain, "aign_")
     refit = recorded.set_params(record_aign=False).fit(X, y)

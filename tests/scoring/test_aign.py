@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from sk_easycore.data import LabeledDataset
 from sk_easycore.scoring import AIGNScorer, InputGradientRecorder
-from tests.conftest import make_cnn
+from tests.conftest import assert_norms_close, make_cnn
 
 
 def per_sample_norms(module, criterion, X, y):
@@ -49,8 +49,9 @@ def test_train_mode_matches_per_sample_autograd(digits_small):
     scorer = AIGNScorer(net, random_state=0).fit(X, y)
     reference = dict(scorer.net_.callbacks_)["reference"].reference_
     assert not np.isnan(reference).any()
-    np.testing.assert_allclose(scorer.aign_history_, reference, rtol=1e-4, atol=1e-8)
-    np.testing.assert_allclose(scorer.scores_, reference.mean(axis=0), rtol=1e-4, atol=1e-8)
+    for epoch in range(3):  # batch against one sample at a time: rare kinks move (conftest)
+        assert_norms_close(scorer.aign_history_[epoch], reference[epoch])
+    assert_norms_close(scorer.scores_, reference.mean(axis=0))
     # the epochs differ: weights moved, so the recorded values are not one epoch repeated
     assert not np.allclose(scorer.aign_history_[0], scorer.aign_history_[-1])
 
@@ -60,7 +61,7 @@ def test_eval_mode_matches_autograd_at_final_weights(digits_small):
     scorer = AIGNScorer(make_cnn(max_epochs=2), mode="eval", random_state=0).fit(X, y)
     module = scorer.net_.module_.eval()
     reference = per_sample_norms(module, torch.nn.CrossEntropyLoss(), X, y)
-    np.testing.assert_allclose(scorer.aign_history_[-1], reference, rtol=1e-4, atol=1e-8)
+    assert_norms_close(scorer.aign_history_[-1], reference)
 
 
 @pytest.mark.parametrize("criterion_params", [
@@ -77,9 +78,9 @@ def test_loss_reduction_is_undone(digits_small, criterion_params):
     weight = criterion_params.get("criterion__weight")
     if weight is not None:
         reference = reference * weight.numpy()[y]
-    np.testing.assert_allclose(train.scores_, reference, rtol=1e-4)
+    assert_norms_close(train.scores_, reference)
     evaluated = AIGNScorer(net, mode="eval", random_state=0).fit(X, y)
-    np.testing.assert_allclose(evaluated.scores_, train.scores_, rtol=1e-4)
+    assert_norms_close(evaluated.scores_, train.scores_)
 
 
 def test_every_and_keep_history(digits_small):
