@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "atomic_write": "._io",
     "atomic_write_text": "._io",
     "cell_key": "._records",
+    "check_study_folder": "._store",
     "config_differences": "._store",
     "differences_csv": "._summary",
     "identical_coresets": "._summary",
