@@ -6,48 +6,16 @@ passed as they are to every step of the study.
 """
 
 import dataclasses
-import hashlib
 import math
 import os
 from numbers import Integral, Real
 
-__all__ = ["ATTACKS", "BUDGETS", "LOCATIONS", "REGIMES", "Recipe", "StudyConfig", "file_identity"]
+__all__ = ["ATTACKS", "BUDGETS", "REGIMES", "Recipe", "StudyConfig"]
 
 REGIMES = ("standard", "trades", "pgd")
 BUDGETS = ("epochs", "steps")
 ATTACKS = ("fgsm", "pgd", "autoattack", "autoattack_art")
 AUGMENTATIONS = ("none", "crop_flip")
-# settings that say where files were read from, recorded but never compared on resume: a
-# file is recognised by its name and content (data_hash, scores_file), wherever it lies now
-LOCATIONS = ("data_root", "scores")
-
-
-def file_identity(path):
-    """A file's name and the SHA-256 of its content: ``"<name> sha256:<hex>"``.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    identity : str
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "scores.npz"
-    >>> _ = path.write_bytes(b"abc")
-    >>> file_identity(path)[:27]
-    'scores.npz sha256:ba7816bf8'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return f"{os.path.basename(path)} sha256:{digest.hexdigest()}"
-
-
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
@@ -269,7 +237,8 @@ class StudyConfig:
         Absolute path of the folder a registered dataset is read from
         (recorded, not compared: the data is recognised by ``data_hash``).
     scores_file : str or None
-        The scores file's name and content hash (:func:`file_identity`).
+        The scores file's name and content hash
+        (:func:`~sk_easycore.experiments._identity.file_identity`).
 
     The lists are kept in one order (methods in display order, the others
     sorted), so a study given them in another order is the same study.
@@ -314,6 +283,7 @@ class StudyConfig:
         allows.
         """
         from ..results import method_order
+        from ._identity import file_identity
         from ._methods import MATCHED_CONTROL, check_methods
 
         methods = check_methods(methods)

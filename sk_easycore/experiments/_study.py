@@ -22,11 +22,11 @@ from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
 from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_study_folder,
-                       differences_csv, summary_csv, summary_markdown)
+                       differences_csv, is_writable, summary_csv, summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
-from ..results._io import is_writable
-from ._config import LOCATIONS, Recipe, StudyConfig
+from ._config import Recipe, StudyConfig
+from ._identity import comparable_config
 from ._data import default_recipe, resolve_data
 from ._log import log_to
 from ._methods import build_selector
@@ -237,7 +237,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     out = Path(out).expanduser().resolve()  # workers may run in another folder
     check_study_folder(out)  # before the data is loaded: a bad --out fails at once
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
-    store = StudyStore(out, ignore=LOCATIONS)
+    store = StudyStore(out, normalize=comparable_config)
     store.open(config.to_dict())
     try:
         with log_to(store.log_path):
@@ -386,8 +386,9 @@ def write_report(out):
     >>> for method, fraction, clean in [("random", 0.3, 0.9), ("full", 1.0, 0.97)]:
     ...     store.save_cell({"regime": "standard", "method": method, "seed": 0,
     ...                      "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
+    >>> store.close()
     >>> result = write_report(store.root)
-    >>> sorted(p.name for p in store.root.glob("*.*"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> sorted(p.name for p in store.root.iterdir() if p.is_file())  # doctest: +NORMALIZE_WHITESPACE
     ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',
      'summary.md', 'summary.png']
     >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
@@ -395,7 +396,7 @@ def write_report(out):
     """
     from ..plotting import save_study_figures
 
-    store = StudyStore(out, ignore=LOCATIONS)
+    store = StudyStore(out, normalize=comparable_config)
     store.load_config()
     records, damaged = store.scan_cells()
     for path, reason in damaged:

@@ -22,6 +22,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "config_differences": "._store",
     "differences_csv": "._summary",
     "identical_coresets": "._summary",
+    "is_writable": "._io",
     "method_order": "._names",
     "paired_differences": "._summary",
     "summarize": "._summary",

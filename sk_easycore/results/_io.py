@@ -50,8 +50,8 @@ def write_error(path, exc):
     Examples
     --------
     >>> import errno
-    >>> str(write_error("out/a.json", OSError(errno.ENOSPC, "No space left on device")))
-    'cannot write out/a.json: the disk is full; free some space and run the same command again (finished results are kept).'
+    >>> print(write_error("out/a.json", OSError(errno.ENOSPC, "No space left on device")))
+    cannot write out/a.json: the disk is full; free some space and run the same command ...
     """
     if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", None):
         why = "the disk is full; free some space and run the same command again (finished " \

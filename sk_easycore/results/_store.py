@@ -55,15 +55,13 @@ def _as_json(data):
     return json.loads(json.dumps(data, sort_keys=True))
 
 
-def config_differences(old, new, ignore=()):
+def config_differences(old, new):
     """The settings two JSON configurations disagree on, as ``dotted.name: old != new`` lines.
 
     Parameters
     ----------
     old, new : dict
         Configurations (nested dicts are compared field by field).
-    ignore : sequence of str, default=()
-        Top-level settings not compared (where files were read from).
 
     Returns
     -------
@@ -77,9 +75,8 @@ def config_differences(old, new, ignore=()):
     ['recipe.lr: 0.1 (folder) != 0.01 (now)']
     """
     old, new = _flatten(_as_json(old)), _flatten(_as_json(new))
-    skip = lambda k: k.split(".", 1)[0] in ignore  # noqa: E731
     return [f"{k}: {old.get(k)!r} (folder) != {new.get(k)!r} (now)"
-            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and not skip(k)]
+            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
 def check_study_folder(root):
@@ -88,6 +85,10 @@ def check_study_folder(root):
     Parameters
     ----------
     root : str or Path
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -104,7 +105,7 @@ def check_study_folder(root):
     >>> check_study_folder(file)
     Traceback (most recent call last):
         ...
-    NotADirectoryError: the study folder ... is a file; give a folder (new, or a study folder to resume).
+    NotADirectoryError: the study folder ... is a file; give a folder (new, or a study ...
     """
     root = Path(root)
     if root.exists():
@@ -136,9 +137,12 @@ class StudyStore:
     ----------
     root : str or Path
         The output folder (created by :meth:`open` if missing).
-    ignore : sequence of str, default=()
-        Top-level settings of the configuration recorded in ``study.json`` but
-        never compared (where files were read from, not what they hold).
+    normalize : callable or None, default=None
+        ``normalize(config) -> config``, applied to both sides of every
+        comparison (``study.json`` against a new run's configuration and
+        against each cell's): what identifies the study, e.g. without the
+        paths files were read from and with lists whose order does not matter
+        sorted. None compares the configurations as they are.
 
     Attributes
     ----------
@@ -158,9 +162,9 @@ class StudyStore:
     >>> store.close()
     """
 
-    def __init__(self, root, *, ignore=()):
+    def __init__(self, root, *, normalize=None):
         self.root = Path(root)
-        self.ignore = tuple(ignore)
+        self._normalize = normalize
         self.cells = self.root / "cells"
         self.config_path = self.root / "study.json"
         self.proxies = self.root / "proxies"
@@ -225,7 +229,7 @@ class StudyStore:
             if not self.config_path.exists():
                 atomic_write_text(self.config_path, json.dumps(config, indent=2, sort_keys=True))
             else:
-                diff = config_differences(self.load_config(), config, self.ignore)
+                diff = self._differences(self.load_config(), config)
                 if diff and (any(self.cells.glob("*.json")) or self._others_running()):
                     self.close()
                     raise ValueError(
@@ -238,6 +242,11 @@ class StudyStore:
                     atomic_write_text(self.config_path,
                                       json.dumps(config, indent=2, sort_keys=True))
             self._config = config
+
+    def _differences(self, old, new):
+        if self._normalize is not None:
+            old, new = self._normalize(_as_json(old)), self._normalize(_as_json(new))
+        return config_differences(old, new)
 
     def _join(self):
         if self._run_lock is None:
@@ -320,7 +329,7 @@ class StudyStore:
         record = as_record(record)
         if not record.config:
             record = dataclasses.replace(record, config=self.config)
-        elif config_differences(self.config, record.config, self.ignore):
+        elif self._differences(self.config, record.config):
             raise ValueError(f"refusing to write {record.key} into {self.root}: its "
                              "configuration differs from study.json.")
         atomic_write_text(self.cells / f"{record.key}.json",
@@ -337,7 +346,7 @@ class StudyStore:
         own = cell_key(record.method, record.fraction, record.regime, record.seed)
         if own != path.stem or record.key != path.stem:
             return f"it holds the cell {own}, not {path.stem}"
-        diff = config_differences(self.config, record.config, self.ignore)
+        diff = self._differences(self.config, record.config)
         if diff:
             return "its configuration differs from study.json: " + "; ".join(diff[:3]).replace(
                 "(now)", "(cell)")

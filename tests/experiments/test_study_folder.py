@@ -177,6 +177,16 @@ def test_lists_in_another_order_are_the_same_study(tmp_path):
     again = run_study(tmp_path, "synthetic2d", verbose=0,
                       **dict(TINY, fractions=[0.3, 0.5], seeds=[0, 1], eps=[0.1, 0.2]))
     assert _mtimes(tmp_path) == before and len(again.records) == 6
+    # a folder written before the lists were kept in one order resumes too, cells and all
+    for path in [tmp_path / "study.json", *(tmp_path / "cells").glob("*.json")]:
+        data = json.loads(path.read_text())
+        config = data.get("config", data)
+        config["fractions"], config["seeds"] = [0.5, 0.3], [1, 0]
+        config["recipe"]["eps"] = [0.2, 0.1]
+        path.write_text(json.dumps(data))
+    before = _mtimes(tmp_path)
+    again = run_study(tmp_path, "synthetic2d", verbose=0, **settings)
+    assert _mtimes(tmp_path) == before and len(again.records) == 6 and not again.damaged
     one = study_config("synthetic2d", methods=["random", "el2n", "easycore"],
                        regimes=["pgd", "standard"], attacks=["pgd", "fgsm"])
     other = study_config("synthetic2d", methods=["easycore", "random", "el2n"],
@@ -208,6 +218,25 @@ def test_a_moved_npz_resumes_and_other_content_is_refused(tmp_path):
         run_study(out, str(moved), verbose=0, **TINY)
     assert [line.split(":")[0].strip() for line in str(error.value).splitlines()
             if "!=" in line] == ["data_hash"]
+
+
+def test_a_moved_scores_file_resumes_and_another_is_refused(tmp_path):
+    from sk_easycore.experiments import save_scores
+
+    first = save_scores(tmp_path / "a" / "scores.npz", "synthetic2d", proxy_epochs=1)
+    out = tmp_path / "study"
+    run_study(out, "synthetic2d", verbose=0, scores=first, **TINY)
+    before = _mtimes(out)
+    moved = tmp_path / "b" / "scores.npz"
+    moved.parent.mkdir()
+    shutil.move(first, moved)
+    assert len(run_study(out, "synthetic2d", verbose=0, scores=moved, **TINY).records) == 2
+    assert _mtimes(out) == before
+    other = save_scores(tmp_path / "c" / "scores.npz", "synthetic2d", proxy_epochs=1, seed=1)
+    with pytest.raises(ValueError, match="different study") as error:
+        run_study(out, "synthetic2d", verbose=0, scores=other, **TINY)
+    assert [line.split(":")[0].strip() for line in str(error.value).splitlines()
+            if "!=" in line] == ["scores_file"]
 
 
 def test_a_failed_first_run_does_not_block_the_corrected_command(tmp_path, monkeypatch):
