@@ -238,7 +238,7 @@ class StudyConfig:
         (recorded, not compared: the data is recognised by ``data_hash``).
     scores_file : str or None
         The scores file's name and content hash
-        (:func:`~sk_easycore.experiments._identity.file_identity`).
+        (:func:`~sk_easycore.results.file_identity`).
 
     The lists are kept in one order (methods in display order, the others
     sorted), so a study given them in another order is the same study.
@@ -283,7 +283,7 @@ class StudyConfig:
         allows.
         """
         from ..results import method_order
-        from ._identity import file_identity
+        from ..results import file_identity
         from ._methods import MATCHED_CONTROL, check_methods
 
         methods = check_methods(methods)

@@ -26,7 +26,6 @@ from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_s
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
-from ._identity import comparable_config
 from ._data import default_recipe, resolve_data
 from ._log import log_to
 from ._methods import build_selector
@@ -237,7 +236,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     out = Path(out).expanduser().resolve()  # workers may run in another folder
     check_study_folder(out)  # before the data is loaded: a bad --out fails at once
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
-    store = StudyStore(out, normalize=comparable_config)
+    store = StudyStore(out)
     store.open(config.to_dict())
     try:
         with log_to(store.log_path):
@@ -396,7 +395,7 @@ def write_report(out):
     """
     from ..plotting import save_study_figures
 
-    store = StudyStore(out, normalize=comparable_config)
+    store = StudyStore(out)
     store.load_config()
     records, damaged = store.scan_cells()
     for path, reason in damaged:

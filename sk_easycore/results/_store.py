@@ -30,6 +30,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ._identity import comparable_config
 from ._io import atomic_write_text, is_writable
 from ._records import as_record, cell_key
 
@@ -137,12 +138,6 @@ class StudyStore:
     ----------
     root : str or Path
         The output folder (created by :meth:`open` if missing).
-    normalize : callable or None, default=None
-        ``normalize(config) -> config``, applied to both sides of every
-        comparison (``study.json`` against a new run's configuration and
-        against each cell's): what identifies the study, e.g. without the
-        paths files were read from and with lists whose order does not matter
-        sorted. None compares the configurations as they are.
 
     Attributes
     ----------
@@ -162,9 +157,8 @@ class StudyStore:
     >>> store.close()
     """
 
-    def __init__(self, root, *, normalize=None):
+    def __init__(self, root):
         self.root = Path(root)
-        self._normalize = normalize
         self.cells = self.root / "cells"
         self.config_path = self.root / "study.json"
         self.proxies = self.root / "proxies"
@@ -207,6 +201,9 @@ class StudyStore:
     def open(self, config):
         """Create the folder for ``config`` (a JSON-ready dict), or check it holds this study.
 
+        What identifies the study is compared (:func:`comparable_config`): not
+        the paths files were read from, nor the order of lists.
+
         The run joins the folder until :meth:`close`. A folder holding no
         finished cell, whose runs have all ended (a first run that failed), is
         given the new configuration.
@@ -243,10 +240,11 @@ class StudyStore:
                                       json.dumps(config, indent=2, sort_keys=True))
             self._config = config
 
-    def _differences(self, old, new):
-        if self._normalize is not None:
-            old, new = self._normalize(_as_json(old)), self._normalize(_as_json(new))
-        return config_differences(old, new)
+    @staticmethod
+    def _differences(old, new):
+        """What identifies the study, compared (:func:`comparable_config`)."""
+        return config_differences(comparable_config(_as_json(old)),
+                                  comparable_config(_as_json(new)))
 
     def _join(self):
         if self._run_lock is None:

@@ -1,7 +1,8 @@
 """What identifies a study: its settings, data and network, not where files lie or list order.
 
-``study.json`` and every cell carry the configuration (:meth:`StudyConfig.to_dict`); the
-study folder compares them through :func:`comparable_config`. A file the study reads is
+``study.json`` and every cell carry the study's configuration (in
+:mod:`sk_easycore.experiments`, ``StudyConfig.to_dict``); the study folder
+(:class:`StudyStore`) compares them through :func:`comparable_config`. A file the study reads is
 recognised by :func:`file_identity` (its name and content hash), never by its path.
 """
 
@@ -18,7 +19,7 @@ LOCATIONS = ("data_root", "scores")
 def comparable_config(config):
     """What identifies a study in its stored configuration (``study.json``, a cell's copy).
 
-    The paths files were read from (:data:`LOCATIONS`) are left out, a data file
+    The paths files were read from (``data_root``, ``scores``) are left out, a data file
     or image folder is named by its name alone, and the lists whose order does
     not matter are sorted, so that folders written before these were kept in
     one order, or with the data's full path, still resume.
@@ -26,7 +27,7 @@ def comparable_config(config):
     Parameters
     ----------
     config : dict
-        A stored configuration (:meth:`StudyConfig.to_dict`).
+        A stored configuration (a study's ``StudyConfig.to_dict()``).
 
     Returns
     -------
