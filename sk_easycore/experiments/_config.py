@@ -16,8 +16,6 @@ REGIMES = ("standard", "trades", "pgd")
 BUDGETS = ("epochs", "steps")
 ATTACKS = ("fgsm", "pgd", "autoattack", "autoattack_art")
 AUGMENTATIONS = ("none", "crop_flip")
-
-
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
@@ -95,8 +93,8 @@ class Recipe:
     >>> recipe = Recipe(model="small_cnn")
     >>> recipe.epochs, recipe.eps
     (30, (0.05, 0.1, 0.2))
-    >>> recipe.replace(epochs=5, eps=[0.1]).eps
-    (0.1,)
+    >>> recipe.replace(epochs=5, eps=[0.2, 0.1]).eps
+    (0.1, 0.2)
     >>> Recipe(model="small_cnn", epochs=0)
     Traceback (most recent call last):
         ...
@@ -152,7 +150,8 @@ class Recipe:
         for name in ("epochs", "proxy_epochs", "train_max_iter", "eval_max_iter",
                      "attack_batch_size"):
             set_(name, _positive_int(name, getattr(self, name)))
-        eps = tuple(_positive_real("eps", e) for e in (self.eps or ()))
+        # sorted: the same budgets in another order are the same study
+        eps = tuple(sorted({_positive_real("eps", e) for e in (self.eps or ())}))
         if not eps:
             raise ValueError("eps must hold at least one budget.")
         set_("eps", eps)
@@ -202,8 +201,9 @@ class StudyConfig:
     Parameters
     ----------
     data : str
-        The data's name: a registered dataset, ``"npz:<file>"``,
-        ``"imagefolder:<folder>"``, or ``"arrays"`` / ``"datasets"`` (or a
+        The data's name: a registered dataset, ``"npz:<file name>"``,
+        ``"imagefolder:<folder name>"`` (names, not paths: a moved file is the
+        same data), or ``"arrays"`` / ``"datasets"`` (or a
         name you gave) for data passed from Python.
     data_hash : str
         Fingerprint of the training and test data (see
@@ -231,14 +231,22 @@ class StudyConfig:
     class_balanced : bool
         Select within every class.
     scores : str or None
-        Absolute path of a scores file every method reads its proxy from.
+        Absolute path of a scores file every method reads its proxy from
+        (recorded, not compared: the file is recognised by ``scores_file``).
     data_root : str or None
-        Absolute path of the folder a registered dataset is read from.
+        Absolute path of the folder a registered dataset is read from
+        (recorded, not compared: the data is recognised by ``data_hash``).
+    scores_file : str or None
+        The scores file's name and content hash
+        (:func:`~sk_easycore.results.file_identity`).
+
+    The lists are kept in one order (methods in display order, the others
+    sorted), so a study given them in another order is the same study.
 
     Examples
     --------
     >>> config = StudyConfig.create("digits", "abc", Recipe(model="small_cnn"),
-    ...                             methods=["easycore", "random"], seeds=2)
+    ...                             methods=["random", "easycore"], seeds=2)
     >>> config.methods, config.seeds
     (('easycore', 'random', 'matched_random'), (0, 1))
     >>> StudyConfig.from_dict(config.to_dict()) == config
@@ -259,6 +267,7 @@ class StudyConfig:
     class_balanced: bool = True
     scores: str = None
     data_root: str = None
+    scores_file: str = None
 
     @classmethod
     def create(cls, data, data_hash, recipe, *, net="recipe", methods=("easycore", "random"),
@@ -273,11 +282,14 @@ class StudyConfig:
         Paths are made absolute. Every error names the setting and what it
         allows.
         """
+        from ..results import method_order
+        from ..results import file_identity
         from ._methods import MATCHED_CONTROL, check_methods
 
         methods = check_methods(methods)
         if "easycore" in methods and MATCHED_CONTROL not in methods:
             methods.append(MATCHED_CONTROL)
+        methods = sorted(methods, key=method_order)
         for name, values, allowed in (("regimes", regimes, REGIMES),
                                       ("attacks", attacks, ATTACKS)):
             values = list(values) if not isinstance(values, str) else [values]
@@ -285,9 +297,13 @@ class StudyConfig:
             if bad or not values:
                 raise ValueError(f"{name} must be a non-empty subset of {allowed}; got "
                                  f"{values}.")
+        regimes = sorted(set(regimes if not isinstance(regimes, str) else [regimes]),
+                         key=REGIMES.index)
+        attacks = sorted(set(attacks if not isinstance(attacks, str) else [attacks]),
+                         key=ATTACKS.index)
         if budget not in BUDGETS:
             raise ValueError(f"budget must be one of {BUDGETS}; got {budget!r}.")
-        fractions = [float(f) for f in fractions]
+        fractions = sorted({float(f) for f in fractions})
         if not fractions or any(not 0 < f < 1 for f in fractions):
             raise ValueError(f"fractions must lie in (0, 1) (the full data is always a row of "
                              f"the table); got {fractions}.")
@@ -298,6 +314,7 @@ class StudyConfig:
             if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
                 raise ValueError(f"seeds must be a count >= 1 or distinct seeds >= 0; got "
                                  f"{seeds}.")
+            seeds = sorted(seeds)
         scoring_runs = _positive_int("scoring_runs", scoring_runs)
         if scores is not None and scoring_runs > 1:
             raise ValueError("scores (a scores file) and scoring_runs > 1 exclude each other: "
@@ -306,12 +323,17 @@ class StudyConfig:
             os.path.expanduser(os.fspath(p)))
         if not isinstance(recipe, Recipe):
             raise TypeError(f"recipe must be a Recipe; got {type(recipe).__name__}.")
+        scores = absolute(scores)
+        if scores is not None and not os.path.isfile(scores):
+            raise FileNotFoundError(f"no such scores file: {scores} (scores= / --scores takes "
+                                    "an .npz written by `sk-easycore score`).")
         return cls(
             data=str(data), data_hash=str(data_hash), recipe=recipe, net=str(net),
             methods=tuple(methods), fractions=tuple(fractions), regimes=tuple(regimes),
             attacks=tuple(attacks), seeds=tuple(seeds), budget=budget,
             scoring_runs=scoring_runs, class_balanced=bool(class_balanced),
-            scores=absolute(scores), data_root=absolute(data_root),
+            scores=scores, data_root=absolute(data_root),
+            scores_file=None if scores is None else file_identity(scores),
         )
 
     def to_dict(self):

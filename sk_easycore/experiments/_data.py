@@ -271,12 +271,16 @@ def resolve_data(data, data_root=None):
         text = os.fspath(data)
         if text.startswith("imagefolder:"):
             root = os.path.abspath(os.path.expanduser(text[len("imagefolder:"):]))
-            return DataSource(f"imagefolder:{root}", functools.partial(_load_imagefolder, root))
+            # named by the folder's name, not its path: a moved folder is the same data
+            return DataSource(f"imagefolder:{os.path.basename(root)}",
+                              functools.partial(_load_imagefolder, root))
         if text.endswith(".npz"):
             path = os.path.abspath(os.path.expanduser(text))
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"no such .npz file: {path}")
-            return DataSource(f"npz:{path}", functools.partial(_load_npz, path))
+            # named by the file's name, not its path: the study recognises the data by
+            # name and content hash, so a moved file resumes the same study
+            return DataSource(f"npz:{os.path.basename(path)}", functools.partial(_load_npz, path))
         recipe = recipe_for(text)  # unknown names are an error, never a fallback
         root = None if data_root is None else os.path.abspath(os.path.expanduser(
             os.fspath(data_root)))

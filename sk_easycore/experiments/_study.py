@@ -21,8 +21,9 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, config_differences,
-                       differences_csv, summary_csv, summary_markdown)
+from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_study_folder,
+                       config_differences, differences_csv, is_writable, summary_csv,
+                       summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
@@ -241,28 +242,23 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     ['robustness_standard_fgsm.png', 'summary.png']
     """
     out = Path(out).expanduser().resolve()  # workers may run in another folder
+    check_study_folder(out)  # before the data is loaded: a bad --out fails at once
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
     store = StudyStore(out)
     # where the proxies are trained and the coresets selected (each cell records its own)
     here = environment(_net_device(net, loaded, config))
     store.open({**config.to_dict(), "environment": here})
-    cells = study_cells(config)
-    finished = {r.key: r for r in store.load_cells()}
-    pending = [c for c in cells if c.key not in finished]
-    with log_to(store.log_path):
-        logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
-                    len(cells) - len(pending), len(pending))
-        first = store.load_config().get("environment")
-        if pending and first is not None and first != here:
-            logger.warning("this run's environment differs from the first run's in %s (%s): "
-                           "its numbers may differ in the last bits and beyond", out,
-                           "; ".join(config_differences(first, here)))
-        if pending:
-            selections = _select_coresets(config, pending, net, loaded, os.fspath(store.proxies),
-                                          verbose)
-            tasks, copies = _plan(config, pending, finished, selections, source, net)
-            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
-        result = write_report(out)
+    try:
+        with log_to(store.log_path):
+            first = store.load_config().get("environment")
+            if first is not None and first != here:
+                logger.warning("this run's environment differs from the first run's in %s (%s): "
+                               "its numbers may differ in the last bits and beyond", out,
+                               "; ".join(config_differences(first, here)))
+            _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose)
+            result = write_report(out)
+    finally:
+        store.close()
     return result
 
 
@@ -274,6 +270,42 @@ def _net_device(net, data, config):
     if isinstance(net, NeuralNet):
         return net.device
     return study_net(config, net, data, data.n_classes, epochs=1, seed=0).device
+
+
+def _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose):
+    """Run the cells no run has finished, sharing them with any other run of this study.
+
+    Each round sets damaged cell files aside, takes (file-locks) the unfinished
+    cells no other run holds, and runs them; when other runs hold all the
+    unfinished cells, it waits for one of them and looks again.
+    """
+    cells = study_cells(config)
+    first = True
+    while True:
+        records, damaged = store.scan_cells()
+        store.set_aside(damaged)
+        finished = {r.key: r for r in records}
+        pending = [c for c in cells if c.key not in finished]
+        if first:
+            logger.info("study in %s: %d cells, %d finished, %d to run", store.root, len(cells),
+                        len(cells) - len(pending), len(pending))
+            first = False
+        if not pending:
+            return
+        mine = [c for c in pending if store.claim(c.key)]
+        if not mine:
+            logger.info("another run holds the %d unfinished cells; waiting for %s",
+                        len(pending), pending[0].key)
+            store.wait_for(pending[0].key)
+            continue
+        try:
+            selections = _select_coresets(config, mine, net, loaded, os.fspath(store.proxies),
+                                          verbose)
+            tasks, copies = _plan(config, mine, finished, selections, source, net)
+            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
+        finally:
+            for cell in mine:
+                store.release(cell.key)
 
 
 def _plan(config, pending, finished, selections, source, net):
@@ -312,10 +344,10 @@ def _run_one(task, threads):
 
 
 def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
-    for source_key in [k for k in copies if k in store.finished_keys()]:
-        source = next(r for r in store.load_cells() if r.key == source_key)
+    finished = {r.key: r for r in store.load_cells()}
+    for source_key in [k for k in copies if k in finished]:
         for cell, select_s in copies.pop(source_key):
-            store.save_cell(_copy_record(source, cell, select_s))
+            store.save_cell(_copy_record(finished[source_key], cell, select_s))
     threads = None  # serial: leave the caller's torch threads alone
     if dask_scheduler is not None:
         threads = 1  # a Dask worker runs one cell per worker thread
@@ -335,11 +367,13 @@ def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
             delayed(_run_one)(task, threads) for task in tasks)
         for record in results:
             store.save_cell(record)
+            store.release(record.key)
             bar.set_postfix_str(record.key)
             bar.update(1)
             logger.info("finished %s in %.1f s", record.key, record.timings["total_s"])
             for cell, select_s in copies.pop(record.key, []):
                 store.save_cell(_copy_record(record, cell, select_s))
+                store.release(cell.key)
                 bar.update(1)
                 logger.info("%s: the same coreset as %s, trained once", cell.key, record.key)
     bar.close()
@@ -351,7 +385,10 @@ def write_report(out):
     The figures (``summary.png`` and one ``robustness_<regime>_<attack>.png`` per
     regime and attack, see :func:`sk_easycore.plotting.save_study_figures`) are
     written beside ``summary.md``, which embeds them. Every file is written
-    atomically.
+    atomically. A damaged cell file (invalid JSON, stored under another cell's
+    name, or of another configuration than ``study.json``) is named in a
+    warning and left out; the next run of the study sets it aside and runs its
+    cell again. In a read-only folder nothing is written (a warning says so).
 
     Parameters
     ----------
@@ -361,7 +398,8 @@ def write_report(out):
     Returns
     -------
     result : StudyResult
-        The folder's records.
+        The folder's usable records; ``result.damaged`` lists the files left
+        out and why, ``result.files`` the files written.
 
     Examples
     --------
@@ -372,8 +410,9 @@ def write_report(out):
     >>> for method, fraction, clean in [("random", 0.3, 0.9), ("full", 1.0, 0.97)]:
     ...     store.save_cell({"regime": "standard", "method": method, "seed": 0,
     ...                      "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
+    >>> store.close()
     >>> result = write_report(store.root)
-    >>> sorted(p.name for p in store.root.glob("*.*"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> sorted(p.name for p in store.root.iterdir() if p.is_file())  # doctest: +NORMALIZE_WHITESPACE
     ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',
      'summary.md', 'summary.png']
     >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
@@ -383,11 +422,19 @@ def write_report(out):
 
     store = StudyStore(out)
     store.load_config()
-    records = store.load_cells()
-    result = StudyResult(store.root, records)
-    if records:
-        figures = [p.name for p in save_study_figures(store.root, records)]
+    records, damaged = store.scan_cells()
+    for path, reason in damaged:
+        logger.warning("left out %s: %s", path, reason)
+    result = StudyResult(store.root, records, damaged=[(p.name, why) for p, why in damaged])
+    if records and not is_writable(store.root):
+        logger.warning("%s is read-only: summary.md, the CSV files and the figures are not "
+                       "written", store.root)
+    elif records:
+        # the figures compare coresets: none yet (only full-data cells finished), no figures
+        figures = ([p.name for p in save_study_figures(store.root, records)]
+                   if any(r.method != FULL for r in records) else [])
         atomic_write_text(store.root / "summary.md", summary_markdown(records, figures=figures))
         atomic_write_text(store.root / "summary.csv", summary_csv(records))
         atomic_write_text(store.root / "differences.csv", differences_csv(records))
+        result.files = ["summary.md", "summary.csv", "differences.csv", *figures]
     return result

@@ -32,7 +32,9 @@ examples:
 
 Every cell (method, fraction, regime, seed) is written to <out>/cells/ as soon as it is done;
 running the same command again skips finished cells. A folder holding a different
-configuration, other data or another network is refused. When easycore is among the
+configuration, other data or another network is refused. Runs of the same study may share
+one folder (each cell runs once); a damaged cell file is moved to <out>/damaged/ and its
+cell runs again. When easycore is among the
 methods, its class-matched random control (matched_random) is added, and the full-data
 model is always a row. Logs go to <out>/study.log; the terminal shows progress bars,
 warnings and errors (--quiet: errors only).
@@ -272,9 +274,15 @@ def main(argv=None):
                 print(f"{args.folder} holds no finished cells yet.")
             else:
                 print(result.markdown())
+            for name, reason in result.damaged:
+                print(f"left out cells/{name}: {reason} (the next `sk-easycore study` run "
+                      "sets it aside and runs its cell again)")
+            if result.files:
                 print(f"wrote summary.md, summary.csv, differences.csv and the figures (.png) "
                       f"in {result.out}")
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+            elif result.records:
+                print(f"{result.out} is read-only: summary files and figures not written")
+    except (ValueError, TypeError, OSError) as exc:  # OSError: one line naming the path
         print(f"sk-easycore: error: {exc}", file=sys.stderr)
         return 2
     return 0

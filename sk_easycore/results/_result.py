@@ -21,6 +21,8 @@ class StudyResult:
         The study folder.
     records : list of CellRecord or dict
         One per finished cell.
+    damaged : list of (str, str), default=()
+        Cell files left out of the records, and why.
 
     Attributes
     ----------
@@ -28,6 +30,10 @@ class StudyResult:
         The study folder.
     records : list of CellRecord
         One per finished cell.
+    damaged : list of (str, str)
+        Cell files left out, and why (see :meth:`~sk_easycore.results.StudyStore.scan_cells`).
+    files : list of str
+        The summary files and figures written in ``out`` (empty when none were).
 
     Examples
     --------
@@ -40,9 +46,11 @@ class StudyResult:
     ('pgd', 0.1)
     """
 
-    def __init__(self, out, records):
+    def __init__(self, out, records, damaged=()):
         self.out = Path(out)
         self.records = [as_record(r) for r in records]
+        self.damaged = list(damaged)
+        self.files = []
 
     def markdown(self):
         """The summary tables as Markdown."""

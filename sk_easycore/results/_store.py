@@ -4,22 +4,42 @@ Layout of ``<out>/``::
 
     study.json          the configuration; a different one is refused
     cells/<key>.json    one finished cell each (a :class:`CellRecord`)
-    proxies/            cached proxy trainings shared by the cells of a seed (joblib.Memory)
+    damaged/            cell files found damaged, set aside (their cells run again)
+    proxies/            cached proxy trainings shared by the cells of a seed
     study.log           the log of every run in this folder
+    .locks/             the file locks of the runs using the folder
 
 A cell file is written to a temporary file in the same folder, flushed to disk and
 renamed over its final name, so a run killed at any moment leaves either the complete
 file or none: a restart redoes only the unfinished cells and never sees a half-written
-one. Temporary files of a killed run are ignored and removed.
+one. Runs sharing a folder hold file locks (:mod:`filelock`): one around reading and
+writing ``study.json`` (so two runs with different settings cannot both start), one per
+live run, and one per cell being computed (so two runs of the same study share the cells,
+none computed twice, and a run removes only the temporary files of a cell it holds).
 """
 
+
+import dataclasses
+import glob
 import json
+import logging
+import os
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
-from ._io import atomic_write_text
-from ._records import as_record
+from filelock import FileLock, Timeout
 
-__all__ = ["StudyStore", "config_differences"]
+from ._identity import comparable_config
+from ._io import atomic_write_text, is_writable
+from ._records import as_record, cell_key
+
+__all__ = ["StudyStore", "check_study_folder", "config_differences"]
+
+logger = logging.getLogger(__name__)
+
+# study.json is read, compared and written within a second; a longer wait means a stuck run
+_CONFIG_LOCK_TIMEOUT_S = 120
 
 
 def _flatten(data, prefix=""):
@@ -30,6 +50,10 @@ def _flatten(data, prefix=""):
         flat.update(_flatten(value, f"{prefix}{key}.") if isinstance(value, dict)
                     else {f"{prefix}{key}": value})
     return flat
+
+
+def _as_json(data):
+    return json.loads(json.dumps(data, sort_keys=True))
 
 
 def config_differences(old, new):
@@ -54,14 +78,65 @@ def config_differences(old, new):
     ...                    {"seeds": [0], "recipe": {"lr": 0.01, "epochs": 3}})
     ['recipe.lr: 0.1 (folder) != 0.01 (now)']
     """
-    old, new = (_flatten({k: v for k, v in c.items() if k != "environment"})
+    old, new = (_flatten({k: v for k, v in _as_json(c).items() if k != "environment"})
                 for c in (old, new))
     return [f"{k}: {old.get(k)!r} (folder) != {new.get(k)!r} (now)"
             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
+def check_study_folder(root):
+    """Raise a one-line error unless ``root`` is, or can be made, a writable study folder.
+
+    Parameters
+    ----------
+    root : str or Path
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``root``, or a folder above it, is a file.
+    PermissionError
+        If ``root`` (or the folder it would be made in) is read-only.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = file.write_text("x")
+    >>> check_study_folder(file)
+    Traceback (most recent call last):
+        ...
+    NotADirectoryError: the study folder ... is a file; give a folder (new, or a study ...
+    """
+    root = Path(root)
+    if root.exists():
+        if not root.is_dir():
+            raise NotADirectoryError(f"the study folder {root} is a file; give a folder (new, "
+                                     "or a study folder to resume).")
+        for folder in (root, root / "cells"):
+            if folder.is_dir() and not is_writable(folder):
+                raise PermissionError(
+                    f"the study folder {root} is read-only: a study writes its cells, log and "
+                    f"summary there. Read it with `sk-easycore report {root}`, or copy it to "
+                    "a folder you can write to and resume it there.")
+        return
+    parent = root.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(f"cannot make the study folder {root}: {parent} is a file, "
+                                 "not a folder.")
+    if not is_writable(parent):
+        raise PermissionError(f"cannot make the study folder {root}: {parent} is read-only; "
+                              "choose a folder you can write to.")
+
+
 class StudyStore:
-    """The results folder of one study.
+    """The results folder of one study, shared safely by the runs using it.
 
     Parameters
     ----------
@@ -70,8 +145,9 @@ class StudyStore:
 
     Attributes
     ----------
-    root, cells, config_path, proxies, log_path : Path
-        The folder, its ``cells/``, ``study.json``, ``proxies/`` and ``study.log``.
+    root, cells, config_path, proxies, log_path, damaged : Path
+        The folder, its ``cells/``, ``study.json``, ``proxies/``, ``study.log``
+        and ``damaged/``.
 
     Examples
     --------
@@ -82,6 +158,7 @@ class StudyStore:
     ...                  "metrics": {"clean": 0.9}})
     >>> store.finished_keys()
     {'random__f0.3__standard__s0'}
+    >>> store.close()
     """
 
     def __init__(self, root):
@@ -90,51 +167,246 @@ class StudyStore:
         self.config_path = self.root / "study.json"
         self.proxies = self.root / "proxies"
         self.log_path = self.root / "study.log"
+        self.damaged = self.root / "damaged"
+        self._locks = self.root / ".locks"
+        self._config = None
+        self._run_lock = None
+        self._claims = {}
+
+    # ------------------------------------------------------------ configuration
+
+    @contextmanager
+    def _config_lock(self):
+        lock = FileLock(self._locks / "study.json.lock")
+        try:
+            lock.acquire(timeout=_CONFIG_LOCK_TIMEOUT_S)
+        except Timeout:
+            raise TimeoutError(f"another run has held {self.config_path} for "
+                               f"{_CONFIG_LOCK_TIMEOUT_S} s; is a run stuck?") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _others_running(self):
+        """True when another live run holds its lock in this folder (dead runs' are removed)."""
+        for path in self._locks.glob("run-*.lock"):
+            if self._run_lock is not None and path == Path(self._run_lock.lock_file):
+                continue
+            lock = FileLock(path)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return True
+            lock.release()
+            path.unlink(missing_ok=True)  # its run ended; it never takes the lock again
+        return False
 
     def open(self, config):
         """Create the folder for ``config`` (a JSON-ready dict), or check it holds this study.
 
+        What identifies the study is compared (:func:`comparable_config`): not
+        the paths files were read from, nor the order of lists.
+
+        The run joins the folder until :meth:`close`. A folder holding no
+        finished cell, whose runs have all ended (a first run that failed), is
+        given the new configuration.
+
         Raises
         ------
         ValueError
-            If the folder holds results of a different configuration; the message
-            names the settings that differ, and only those.
+            If the folder holds results of a different configuration, or another
+            run of one is using it; the message names the settings that differ,
+            and only those.
+        NotADirectoryError, PermissionError
+            If the folder cannot be made or written (see :func:`check_study_folder`).
         """
-        config = json.loads(json.dumps(config, sort_keys=True))  # as it will be stored
-        self.cells.mkdir(parents=True, exist_ok=True)
-        self.proxies.mkdir(exist_ok=True)
-        for stale in self.cells.glob(".*.tmp"):
-            stale.unlink()  # left by a run killed while writing
-        if self.config_path.exists():
-            diff = config_differences(self.load_config(), config)
-            if diff:
-                raise ValueError(
-                    f"{self.root} holds results of a different study; refusing to mix them. "
-                    "Differences:\n  " + "\n  ".join(diff)
-                    + "\nUse another --out folder, or delete this one to start over."
-                )
-        else:
-            atomic_write_text(self.config_path, json.dumps(config, indent=2, sort_keys=True))
+        config = _as_json(config)  # as it will be stored
+        check_study_folder(self.root)
+        for folder in (self.cells, self.proxies, self._locks):
+            folder.mkdir(parents=True, exist_ok=True)
+        with self._config_lock():
+            self._join()
+            if not self.config_path.exists():
+                atomic_write_text(self.config_path, json.dumps(config, indent=2, sort_keys=True))
+            else:
+                diff = self._differences(self.load_config(), config)
+                if diff and (any(self.cells.glob("*.json")) or self._others_running()):
+                    self.close()
+                    raise ValueError(
+                        f"{self.root} holds results of a different study; refusing to mix them. "
+                        "Differences:\n  " + "\n  ".join(diff)
+                        + "\nUse another --out folder, or delete this one to start over.")
+                if diff:
+                    logger.warning("%s holds no finished cell: its configuration is replaced "
+                                   "(%s)", self.root, "; ".join(diff))
+                    atomic_write_text(self.config_path,
+                                      json.dumps(config, indent=2, sort_keys=True))
+            self._config = config
+
+    @staticmethod
+    def _differences(old, new):
+        """What identifies the study, compared (:func:`comparable_config`)."""
+        return config_differences(comparable_config(_as_json(old)),
+                                  comparable_config(_as_json(new)))
+
+    def _join(self):
+        if self._run_lock is None:
+            self._run_lock = FileLock(self._locks / f"run-{uuid.uuid4().hex}.lock")
+            self._run_lock.acquire(timeout=0)
+
+    def close(self):
+        """Release this run's cells and leave the folder (also done when the store is freed)."""
+        for key in list(self._claims):
+            self.release(key)
+        if self._run_lock is not None:
+            self._run_lock.release()
+            Path(self._run_lock.lock_file).unlink(missing_ok=True)
+            self._run_lock = None
 
     def load_config(self):
         """The configuration stored in the folder, as a dict."""
-        if not self.config_path.exists():
+        if not self.config_path.is_file():
             raise FileNotFoundError(
-                f"{self.root} is not a study folder: {self.config_path.name} is missing."
-            )
-        return json.loads(self.config_path.read_text(encoding="utf-8"))
+                f"{self.root} is not a study folder: {self.config_path.name} is missing.")
+        try:
+            return json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{self.config_path} is damaged ({exc}); restore it, or delete "
+                             "the folder to start over.") from None
+
+    @property
+    def config(self):
+        """The folder's configuration (read once)."""
+        if self._config is None:
+            self._config = self.load_config()
+        return self._config
+
+    # ------------------------------------------------------------ cells
+
+    def claim(self, key):
+        """Take the cell ``key`` for this run, unless another run holds it or it is finished.
+
+        Returns
+        -------
+        taken : bool
+            True when this run now holds the cell (until :meth:`release`).
+        """
+        if key in self._claims:
+            return True
+        lock = FileLock(self._locks / f"{key}.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        if (self.cells / f"{key}.json").exists():  # finished by another run meanwhile
+            lock.release()
+            return False
+        for stale in self.cells.glob(glob.escape(f".{key}.json.") + "*.tmp"):
+            stale.unlink(missing_ok=True)  # left by a run killed while writing this cell
+        self._claims[key] = lock
+        return True
+
+    def release(self, key):
+        """Let other runs take the cell ``key`` again."""
+        lock = self._claims.pop(key, None)
+        if lock is not None:
+            lock.release()
+
+    def wait_for(self, key):
+        """Wait until no run holds the cell ``key`` (it is finished, or its run ended)."""
+        with FileLock(self._locks / f"{key}.lock"):
+            pass
 
     def save_cell(self, record):
-        """Write one finished cell (a :class:`CellRecord` or its dict) atomically."""
+        """Write one finished cell (a :class:`CellRecord` or its dict) atomically.
+
+        A record without a configuration gets the folder's.
+
+        Raises
+        ------
+        ValueError
+            If the record's configuration differs from the folder's.
+        """
         record = as_record(record)
+        if not record.config:
+            record = dataclasses.replace(record, config=self.config)
+        elif self._differences(self.config, record.config):
+            raise ValueError(f"refusing to write {record.key} into {self.root}: its "
+                             "configuration differs from study.json.")
         atomic_write_text(self.cells / f"{record.key}.json",
                           json.dumps(record.to_dict(), indent=2, sort_keys=True))
 
+    def _check_cell(self, path):
+        """The record in ``path``, or the reason it cannot be used (a str)."""
+        try:
+            record = as_record(json.loads(path.read_text(encoding="utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return f"not valid JSON ({exc})"
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            return f"not a cell record ({exc})"
+        own = cell_key(record.method, record.fraction, record.regime, record.seed)
+        if own != path.stem or record.key != path.stem:
+            return f"it holds the cell {own}, not {path.stem}"
+        diff = self._differences(self.config, record.config)
+        if diff:
+            return "its configuration differs from study.json: " + "; ".join(diff[:3]).replace(
+                "(now)", "(cell)")
+        return record
+
+    def scan_cells(self):
+        """Every cell file, checked against ``study.json`` and against its file name.
+
+        Returns
+        -------
+        records : list of CellRecord
+            The usable cells, sorted by key.
+        damaged : list of (Path, str)
+            The others and why each cannot be used (truncated or invalid JSON, a
+            record stored under another cell's name, another configuration).
+        """
+        records, damaged = [], []
+        for path in sorted(self.cells.glob("*.json")):
+            checked = self._check_cell(path)
+            if isinstance(checked, str):
+                damaged.append((path, checked))
+            else:
+                records.append(checked)
+        return records, damaged
+
+    def set_aside(self, damaged):
+        """Move damaged cell files into ``damaged/``, with a warning each: their cells run again.
+
+        Parameters
+        ----------
+        damaged : list of (Path, str)
+            From :meth:`scan_cells`.
+        """
+        if not damaged:
+            return
+        self.damaged.mkdir(exist_ok=True)
+        with self._config_lock():
+            for path, reason in damaged:
+                target, n = self.damaged / path.name, 1
+                while target.exists():
+                    target, n = self.damaged / f"{path.stem}.{n}{path.suffix}", n + 1
+                try:
+                    os.replace(path, target)
+                except FileNotFoundError:
+                    continue  # another run moved it
+                logger.warning("%s is damaged: %s; moved to %s, its cell runs again",
+                               path, reason, target)
+
     def finished_keys(self):
-        """Keys of the cells already written."""
-        return {p.stem for p in self.cells.glob("*.json")}
+        """Keys of the usable cells already written."""
+        return {r.key for r in self.scan_cells()[0]}
 
     def load_cells(self):
-        """All finished cells as :class:`CellRecord`, sorted by key."""
-        return [as_record(json.loads(p.read_text(encoding="utf-8")))
-                for p in sorted(self.cells.glob("*.json"))]
+        """All usable finished cells as :class:`CellRecord`, sorted by key.
+
+        Damaged cell files (see :meth:`scan_cells`) are left out, with a warning each.
+        """
+        records, damaged = self.scan_cells()
+        for path, reason in damaged:
+            logger.warning("left out %s: %s", path, reason)
+        return records

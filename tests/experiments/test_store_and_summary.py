@@ -50,17 +50,24 @@ def test_store_refuses_a_different_configuration(tmp_path):
                      "seeds: [0, 1] (folder) != [0, 1, 2] (now)"]
 
 
-def test_store_ignores_and_removes_stale_temporary_files(tmp_path):
-    store = StudyStore(tmp_path)
-    store.open({"a": 1})
-    (store.cells / ".x.json.123.tmp").write_text("{half")
-    store.save_cell(record("x", 0, 1.0))
-    StudyStore(tmp_path).open({"a": 1})
-    assert sorted(p.name for p in store.cells.iterdir()) == ["x__f0.3__standard__s0.json"]
-    assert store.finished_keys() == {"x__f0.3__standard__s0"}
-    cell = json.loads((store.cells / "x__f0.3__standard__s0.json").read_text())
-    assert cell["metrics"]["clean"] == 1.0
-    assert store.load_cells() == [CellRecord.from_dict(cell)]
+def test_stale_temporary_files_are_removed_only_by_the_run_holding_their_cell(tmp_path):
+    key = "x__f0.3__standard__s0"
+    first, second = StudyStore(tmp_path), StudyStore(tmp_path)
+    first.open({"a": 1})
+    assert first.claim(key)
+    in_flight = first.cells / f".{key}.json.123.tmp"
+    in_flight.write_text("{half")
+    second.open({"a": 1})  # a second run of the same study, while the first writes the cell
+    assert not second.claim(key) and in_flight.exists()
+    first.close()  # the first run is killed: its cell is free again
+    assert second.claim(key) and not in_flight.exists()
+    second.save_cell(record("x", 0, 1.0))
+    second.close()
+    assert sorted(p.name for p in first.cells.iterdir()) == [f"{key}.json"]
+    assert second.finished_keys() == {key}
+    cell = json.loads((first.cells / f"{key}.json").read_text())
+    assert cell["metrics"]["clean"] == 1.0 and cell["config"] == {"a": 1}
+    assert second.load_cells() == [CellRecord.from_dict(cell)]
 
 
 def test_missing_study_folder_is_a_clear_error(tmp_path):

@@ -84,7 +84,7 @@ def test_study_defaults_smallest_fraction_and_selects_methods_and_regime():
 
 def test_study_from_its_folder(tmp_path):
     store = StudyStore(tmp_path)
-    store.open({"dataset": "toy"})
+    store.open({"data": "toy"})  # the records' own configuration
     for i, record in enumerate(study_records(seeds=(0,))):
         store.save_cell(record)
     ax = plot_accuracy_vs_eps(tmp_path, "pgd", ax=plt.figure().gca())

@@ -64,7 +64,7 @@ def test_given_axes_without_constrained_layout_get_an_axis_legend():
 
 def test_figures_written_atomically_beside_the_summary(tmp_path, monkeypatch):
     store = StudyStore(tmp_path)
-    store.open({"dataset": "toy"})
+    store.open({"data": "toy"})  # the records' own configuration
     for i, record in enumerate(study_records(regimes=("standard", "pgd"),
                                              attacks=("fgsm", "pgd"))):
         store.save_cell(record)
@@ -90,7 +90,7 @@ def test_figures_written_atomically_beside_the_summary(tmp_path, monkeypatch):
         save_study_figures(tmp_path)
     assert (tmp_path / "summary.png").read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
-    assert json.loads((tmp_path / "study.json").read_text()) == {"dataset": "toy"}
+    assert json.loads((tmp_path / "study.json").read_text()) == {"data": "toy"}
 
 
 def test_no_records_no_figures(tmp_path):
