@@ -309,6 +309,7 @@ def run_cell(task):
         model, data.X_test, data.y_test, attacks=config.attacks, eps=config.recipe.eps,
         max_iter=config.recipe.eval_max_iter, clip_values=config.recipe.clip_values,
         batch_size=config.recipe.attack_batch_size, random_state=cell.seed,
+        autoattack_samples=config.recipe.autoattack_samples,
     )
     timings["eval_s"] = time.perf_counter() - start
     metrics = {Metric("clean"): report.clean_accuracy}
@@ -325,4 +326,7 @@ def run_cell(task):
         class_counts={str(data.classes[c]): int(n) for c, n in zip(classes.tolist(),
                                                                  counts.tolist())},
         timings=timings, config=config.to_dict(), versions=versions(),
+        attack_details={Metric(attack, eps).key: detail
+                        for attack, per_eps in report.details.items()
+                        for eps, detail in per_eps.items()},
     )

@@ -117,6 +117,11 @@ class CellRecord:
         The study's configuration.
     versions : dict
         Library versions.
+    attack_details : dict
+        ``{metric key: dict}``: what standard AutoAttack's parts broke, per
+        budget (``"autoattack@0.1"``): ``n_samples``, ``samples`` (the test
+        images attacked), ``broken_by`` (``"clean"`` or part: test-image
+        indices), ``seconds``, ``skipped``.
 
     Examples
     --------
@@ -141,6 +146,7 @@ class CellRecord:
     same_coreset_as: str = None
     config: dict = dataclasses.field(default_factory=dict)
     versions: dict = dataclasses.field(default_factory=dict)
+    attack_details: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "fraction", float(self.fraction))

@@ -309,22 +309,27 @@ default=("fgsm", "pgd")
                                                             clip_values)
         if any(spec.name == "autoattack" for spec in specs):
             check_autoattack_clip(clip_values)
-        n_samples, n_clean, correct, results = _measure(
-            classifier, model, X, y, specs, clip_values, random_state, batch_size,
-            desc=f"robustness of {name}", verbose=verbose)
-        samples = {}
         subset = [i for i, spec in enumerate(specs) if spec.name == "autoattack"]
-        if autoattack_samples is not None and autoattack_samples < n_samples and subset:
+        if autoattack_samples is None or autoattack_samples >= len(X):
+            subset = []
+        groups = [([i for i in range(len(specs)) if i not in subset], None)]
+        samples = {}
+        if subset:
             labels = dataset_labels(X) if y is None else np.asarray(y)
-            rows = stratified_subset(labels, autoattack_samples, random_state=0)
-            samples["autoattack"] = rows
-            _, _, sub_correct, sub_results = _measure(
-                classifier, model, take(X, rows), labels[rows], [specs[i] for i in subset],
-                clip_values, random_state, batch_size,
-                desc=f"AutoAttack on {len(rows)} of {name}", verbose=verbose)
-            for j, i in enumerate(subset):
-                correct[i] = sub_correct[j]
-                results[i] = sub_results.get(j)
+            samples["autoattack"] = stratified_subset(labels, autoattack_samples, random_state=0)
+            groups.append((subset, samples["autoattack"]))
+        correct, results = [0] * len(specs), {}
+        for indices, rows in groups:  # every sample (and the clean accuracy), then the subset
+            counts = _measure(
+                classifier, model, X if rows is None else take(X, rows),
+                y if rows is None else labels[rows], [specs[i] for i in indices], clip_values,
+                random_state, batch_size, verbose=verbose,
+                desc=f"robustness of {name}" if rows is None else
+                f"AutoAttack on {len(rows)} of {name}")
+            if rows is None:
+                n_samples, n_clean = counts[:2]
+            for j, i in enumerate(indices):
+                correct[i], results[i] = counts[2][j], counts[3].get(j)
     accuracies, details = {spec.name: {} for spec in specs}, {}
     for i, spec in enumerate(specs):
         rows = samples.get(spec.name)
