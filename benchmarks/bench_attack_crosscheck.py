@@ -195,6 +195,7 @@ def main():
     X_test, y_test = X_test[:args.n_images], y_test[:args.n_images]
     net = train_net(X_train, y_train, epochs=args.epochs, seed=0)
     module = net.module_.eval()
+    to_art_classifier(net, input_shape=X_test.shape[1:])  # ART imported before any timing
     print(f"digits SmallCNN, {args.epochs} epochs Adam, {len(X_test)} test images, clean "
           f"accuracy {np.mean(net.predict(X_test) == y_test):.4f}; L-inf")
     if args.cost:
