@@ -94,11 +94,18 @@ def compare(eps, label, ours, ours_s, reference, theirs, theirs_s):
     print(f"eps={eps:g} {label} difference: ours - {reference} = {diff:+.4f}, 95% CI "
           f"[{low:+.4f}, {high:+.4f}] (McNemar exact p = {p:.3f}): {verdict}")
     print(f"eps={eps:g} {label} time ratio ours / {reference}: {ours_s / theirs_s:.2f}")
+    ours_cpu, theirs_cpu = CPU_SECONDS[-2:]
+    print(f"eps={eps:g} {label} CPU seconds: ours {ours_cpu:.1f}, {reference} {theirs_cpu:.1f}: "
+          f"ratio {ours_cpu / theirs_cpu:.2f}")
+
+
+CPU_SECONDS = []  # CPU seconds of every timed call, in order (less sensitive to other load)
 
 
 def timed(function, *args, **kwargs):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = function(*args, **kwargs)
+    CPU_SECONDS.append(time.process_time() - cpu)
     return out, time.perf_counter() - start
 
 
@@ -161,10 +168,14 @@ def autoattack(net, module, X, y, eps):
 def cost(name, model, X, y, eps):
     """AutoAttack's and PGD-20's seconds per image on one model."""
     pgd, pgd_s = timed(adversarial_accuracy, model, X, y, "pgd", eps=eps, max_iter=20)
+    pgd_cpu = CPU_SECONDS[-1]
     auto, auto_s = timed(adversarial_accuracy, model, X, y, "autoattack", eps=eps)
+    auto_cpu = CPU_SECONDS[-1]
     print(f"cost {name} eps={eps:g}: PGD-20 {pgd:.4f} in {pgd_s:.2f} s "
           f"({pgd_s / len(X) * 1e3:.1f} ms/image), AutoAttack {auto:.4f} in {auto_s:.1f} s "
           f"({auto_s / len(X) * 1e3:.1f} ms/image): ratio {auto_s / pgd_s:.1f}")
+    print(f"cost {name} eps={eps:g} in CPU seconds: PGD-20 {pgd_cpu:.2f}, AutoAttack "
+          f"{auto_cpu:.1f}: ratio {auto_cpu / pgd_cpu:.1f}")
 
 
 def main():

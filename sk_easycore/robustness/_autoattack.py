@@ -78,7 +78,7 @@ class AutoAttackResult:
         return {name: int(len(rows)) for name, rows in self.broken_by.items()}
 
     def to_dict(self, samples=None):
-        """JSON-ready: ``n_samples``, ``samples`` (if given), ``broken_by``, ``seconds``, ``skipped``.
+        """The result as JSON-ready data: counts, attacked samples, breakdown, seconds, skips.
 
         Parameters
         ----------

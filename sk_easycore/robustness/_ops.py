@@ -45,8 +45,9 @@ def project(x_adv, x, eps, norm, clip_values):
     """Project ``x_adv`` onto the ``eps``-ball around ``x`` and into ``clip_values``.
 
     ART's attacks and the reference AutoAttack already stay inside up to
-    float rounding; this makes the bound exact, in float32 too. Clipping after the projection never leaves the ball, since
-    ``x`` itself lies inside ``clip_values``.
+    float rounding; this makes the bound exact, in float32 too. Clipping after
+    the projection never leaves the ball, since ``x`` itself lies inside
+    ``clip_values``.
     """
     delta = x_adv.astype(np.float64) - x
     if norm == "inf":
