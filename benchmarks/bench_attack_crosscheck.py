@@ -8,8 +8,9 @@ each eps (L-inf):
 - ``pgd``: PGD-20 through ART, from a uniform random start, against
   ``torchattacks.PGD`` with the same step (``2.5 * eps / 20``) and random start;
 - ``trades``: TRADES' KL inner maximization, our ``TradesKLAttack`` (10 steps of
-  ``eps / 4``) against ``torchattacks.TPGD`` (the same attack), accuracy on the
-  examples of each;
+  ``eps / 4``) against ``torchattacks.TPGD`` (the same attack, except that TPGD
+  clamps its start ``x + 0.001 * N(0, I)`` into [0, 1] where TRADES' code does
+  not), and against TPGD with that one line removed;
 - ``autoattack``: ``robustness_report(net, X, y, attacks="autoattack")`` (the
   authors' code through our API, with its per-attack breakdown) against
   ``pyautoattack.AutoAttack(...).run_standard_evaluation`` called directly
@@ -127,16 +128,42 @@ def fgsm_pgd(name, net, module, X, y, eps, torchattacks):
     compare(eps, LABELS[name], ours, ours_s, "torchattacks", theirs, theirs_s)
 
 
+def unclamped_tpgd(torchattacks):
+    """torchattacks' TPGD without clamping its start into [0, 1], as TRADES' own code starts."""
+    import torch.nn.functional as F
+
+    class UnclampedTPGD(torchattacks.TPGD):
+        def forward(self, images, labels=None):
+            images = images.clone().detach().to(self.device)
+            target = F.softmax(self.get_logits(images).detach(), dim=1)
+            adv = images + 0.001 * torch.randn_like(images)  # TPGD clamps this; TRADES does not
+            for _ in range(self.steps):
+                adv.requires_grad = True
+                cost = torch.nn.KLDivLoss(reduction="sum")(
+                    F.log_softmax(self.get_logits(adv), dim=1), target)
+                grad = torch.autograd.grad(cost, adv)[0]
+                delta = torch.clamp(adv.detach() + self.alpha * grad.sign() - images,
+                                    min=-self.eps, max=self.eps)
+                adv = torch.clamp(images + delta, min=0, max=1).detach()
+            return adv
+
+    return UnclampedTPGD
+
+
 def trades_kl(net, module, X, y, eps, torchattacks):
     classifier = to_art_classifier(net, input_shape=X.shape[1:])
     attack = trades_kl_attack(classifier, eps=eps, eps_step=eps / 4, max_iter=10)
     with torch_seed(0):
         x_adv, ours_s = timed(attack.generate, X)
+    ours_cpu = CPU_SECONDS[-1]
     ours = net.predict(x_adv) == y
-    with torch_seed(0):
-        theirs, theirs_s = torchattacks_correct(
-            torchattacks.TPGD(module, eps=eps, alpha=eps / 4, steps=10), module, X, y)
-    compare(eps, LABELS["trades"], ours, ours_s, "torchattacks", theirs, theirs_s)
+    for label, reference in (("TRADES-KL", torchattacks.TPGD),
+                             ("TRADES-KL-unclamped-start", unclamped_tpgd(torchattacks))):
+        with torch_seed(0):
+            theirs, theirs_s = torchattacks_correct(
+                reference(module, eps=eps, alpha=eps / 4, steps=10), module, X, y)
+        CPU_SECONDS.insert(-1, ours_cpu)
+        compare(eps, label, ours, ours_s, "torchattacks", theirs, theirs_s)
 
 
 def direct_autoattack(module, X, y, eps, seed=0):

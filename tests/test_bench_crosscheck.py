@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = {"FGSM": "torchattacks", "PGD-20": "torchattacks", "TRADES-KL": "torchattacks",
-              "AutoAttack": "pyautoattack"}
+              "TRADES-KL-unclamped-start": "torchattacks", "AutoAttack": "pyautoattack"}
 
 
 def test_crosscheck_benchmark_prints_every_comparison():
@@ -33,7 +33,8 @@ def test_crosscheck_benchmark_prints_every_comparison():
                          flags=re.M)
         assert re.search(rf"^eps=0\.1 {attack} CPU seconds: ours \S+, {reference} \S+: ratio "
                          r"\d+\.\d\d$", out, flags=re.M)
-    # the authors' code through our API and called directly: the same verdicts
+    # the same algorithms: the same verdicts (AutoAttack: the authors' code through our API)
+    assert "eps=0.1 TRADES-KL-unclamped-start disagreeing images (0): []" in out
     assert "eps=0.1 AutoAttack disagreeing images (0): []" in out
     assert re.search(r"^eps=0\.1 AutoAttack breakdown \(ours\): clean \d+, apgd-ce \d+, "
                      r"apgd-t \d+, fab-t \d+, square \d+; seconds: ", out, flags=re.M)
