@@ -374,6 +374,7 @@ def run_cell(task):
         model, data.X_test, data.y_test, attacks=config.attacks, eps=config.recipe.eps,
         max_iter=config.recipe.eval_max_iter, clip_values=config.recipe.clip_values,
         batch_size=config.recipe.attack_batch_size, random_state=cell.seed,
+        autoattack_samples=config.recipe.autoattack_samples,
     )
     timings["eval_s"] = time.perf_counter() - start
     metrics = {Metric("clean"): report.clean_accuracy}
@@ -391,6 +392,9 @@ def run_cell(task):
                                                                  counts.tolist())},
         timings=timings, config=config.to_dict(), versions=versions(),
         environment=environment(_device(model)),
+        attack_details={Metric(attack, eps).key: detail
+                        for attack, per_eps in report.details.items()
+                        for eps, detail in per_eps.items()},
     )
 
 

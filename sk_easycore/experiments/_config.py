@@ -67,6 +67,10 @@ class Recipe:
         PGD iterations for training and for evaluation.
     attack_batch_size : int, default=128
         Rows attacked at once in evaluation (large on a GPU).
+    autoattack_samples : int or None, default=None
+        Run ``"autoattack"`` on this many test images only: a stratified
+        subset drawn with seed 0, the same for every model of the study
+        (None: every test image).
     clip_values : tuple (min, max) or None, default=(0.0, 1.0)
         The valid input range attacks stay in (pixels); None for unbounded
         inputs (tables).
@@ -116,6 +120,7 @@ class Recipe:
     train_max_iter: int = 10
     eval_max_iter: int = 20
     attack_batch_size: int = 128
+    autoattack_samples: int = None
     clip_values: tuple = (0.0, 1.0)
     standardize: bool = False
     augment: str = "none"
@@ -150,6 +155,9 @@ class Recipe:
         for name in ("epochs", "proxy_epochs", "train_max_iter", "eval_max_iter",
                      "attack_batch_size"):
             set_(name, _positive_int(name, getattr(self, name)))
+        if self.autoattack_samples is not None:
+            set_("autoattack_samples", _positive_int("autoattack_samples",
+                                                     self.autoattack_samples))
         # sorted: the same budgets in another order are the same study
         eps = tuple(sorted({_positive_real("eps", e) for e in (self.eps or ())}))
         if not eps:
@@ -327,6 +335,11 @@ class StudyConfig:
         if scores is not None and not os.path.isfile(scores):
             raise FileNotFoundError(f"no such scores file: {scores} (scores= / --scores takes "
                                     "an .npz written by `sk-easycore score`).")
+        if "autoattack" in ([attacks] if isinstance(attacks, str) else list(attacks)) \
+                and recipe.clip_values is None:
+            raise ValueError("attacks holds 'autoattack', which needs the recipe's clip_values "
+                             "(the authors' AutoAttack keeps every example inside a box); the "
+                             "recipe has clip_values=None.")
         return cls(
             data=str(data), data_hash=str(data_hash), recipe=recipe, net=str(net),
             methods=tuple(methods), fractions=tuple(fractions), regimes=tuple(regimes),

@@ -183,6 +183,9 @@ def _parser():
     study.add_argument("--attacks", type=_names, default=["fgsm", "pgd"],
                        help="evaluation attacks: fgsm, pgd, autoattack (the standard suite), "
                        "autoattack_art (ART's default suite) (default: fgsm,pgd)")
+    study.add_argument("--autoattack-samples", type=int, metavar="N",
+                       help="run autoattack on N test images only: a stratified subset, the "
+                       "same for every model (default: every test image)")
     study.add_argument("--eps", type=_floats,
                        help="L-inf budgets in input units, pixels in [0, 1] "
                        "(default: the data's recipe, see below)")
@@ -257,7 +260,7 @@ def main(argv=None):
                 methods=args.methods, fractions=args.fractions, regimes=args.regimes,
                 attacks=args.attacks, eps=args.eps, seeds=args.seeds, budget=args.budget,
                 scoring_runs=args.scoring_runs, class_balanced=not args.global_selection,
-                scores=args.scores, **overrides)
+                scores=args.scores, autoattack_samples=args.autoattack_samples, **overrides)
             print(result.markdown())
         elif args.command == "score":
             from ._scores import save_scores

@@ -121,6 +121,11 @@ class CellRecord:
         What the floats depend on beyond the configuration: torch threads, CPU
         capability, device, machine and versions (see
         :func:`sk_easycore.experiments.environment`).
+    attack_details : dict
+        ``{metric key: dict}``: what standard AutoAttack's parts broke, per
+        budget (``"autoattack@0.1"``): ``n_samples``, ``samples`` (the test
+        images attacked), ``broken_by`` (``"clean"`` or part: test-image
+        indices), ``seconds``, ``skipped``.
 
     Examples
     --------
@@ -146,6 +151,7 @@ class CellRecord:
     config: dict = dataclasses.field(default_factory=dict)
     versions: dict = dataclasses.field(default_factory=dict)
     environment: dict = dataclasses.field(default_factory=dict)
+    attack_details: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         object.__setattr__(self, "fraction", float(self.fraction))

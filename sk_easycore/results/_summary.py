@@ -228,6 +228,12 @@ def summary_markdown(records, references=("random", "easycore"), figures=None):
                           f"{_pct(r['mean'])} +- {_pct(r['std'])} ({r['n_seeds']})")
         name = method if method not in same else f"{method} (= {same[method]})"
         out.append(f"| {regime} | {name} | {fraction:g} | " + " | ".join(values) + " |")
+    subsets = sorted({(Metric.parse(key).attack, d["n_samples"]) for r in records
+                      for key, d in r.attack_details.items() if "samples" in d})
+    if subsets:
+        out += ["", "On a subset: " + "; ".join(
+            f"`{attack}` accuracies are on {n} test images (a stratified subset, the same for "
+            "every model; each cell lists them)" for attack, n in subsets) + "."]
     if same:
         out += ["", "Identical coresets, trained once: " + "; ".join(
             f"`{m}` selected exactly the rows of `{s}` in every cell (for the class-matched "

@@ -2,15 +2,15 @@
 
 The only subpackage that uses the adversarial-robustness-toolbox, and it
 imports ART lazily (inside functions), so ``import sk_easycore`` stays fast.
+``attack="autoattack"`` runs the authors' AutoAttack (``pyautoattack``).
 Epsilons are always in the units of the ``X`` the estimator takes: pixels in
 [0, 1], since our models normalize inside.
 """
 
 from ._art import to_art_classifier
 from ._attacks import ATTACKS, adversarial_accuracy, generate_adversarial
-from ._autoattack import STANDARD_ATTACKS, build_standard_autoattack
+from ._autoattack import STANDARD_ATTACKS, AutoAttackResult
 from ._autoattack_art import build_art_default_autoattack
-from ._dlr import targeted_dlr_loss
 from ._deepfool import deepfool_distances
 from ._report import RobustnessReport, robustness_report
 from ._scorer import make_robust_scorer
@@ -21,25 +21,21 @@ __all__ = [
     "adversarial_accuracy",
     "AdversarialTrainingClassifier",
     "ATTACKS",
+    "AutoAttackResult",
     "build_art_default_autoattack",
-    "build_standard_autoattack",
     "deepfool_distances",
-    "FABTargeted",
     "generate_adversarial",
     "make_robust_scorer",
     "robustness_report",
     "RobustnessReport",
     "STANDARD_ATTACKS",
-    "StandardAutoAttack",
-    "targeted_dlr_loss",
     "to_art_classifier",
     "trades_kl_attack",
     "TradesKLAttack",
 ]
 
 # ART evasion attacks of our own: classes made on first use (they subclass ART's)
-_LAZY_ATTACKS = {"FABTargeted": "._fab", "StandardAutoAttack": "._autoattack",
-                 "TradesKLAttack": "._trades"}
+_LAZY_ATTACKS = {"TradesKLAttack": "._trades"}
 
 
 def __getattr__(name):

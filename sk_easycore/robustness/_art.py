@@ -251,7 +251,7 @@ def to_art_classifier(estimator, *, clip_values=(0.0, 1.0), input_shape=None):
         ``input_shape_`` an ``AdversarialTrainingClassifier`` records at fit,
         else ``(n_features_in_,)`` when the estimator reports ``n_features_in_``
         and the module accepts rows of that size (tabular data). Otherwise it is
-        left unknown: FGSM, PGD and DeepFool never read it, AutoAttack does
+        left unknown: FGSM, PGD and DeepFool never read it, ART's AutoAttack does
         (:func:`adversarial_accuracy` always passes ``X.shape[1:]``). The number
         of classes is the width of the module's output on one zero input of
         this shape; when the shape is unknown, ``max(net.classes_) + 1`` (skorch

@@ -1,4 +1,4 @@
-"""FGSM, PGD and AutoAttack through ART: adversarial examples and adversarial accuracy.
+"""FGSM and PGD through ART, AutoAttack by its authors' code: adversarial examples and accuracy.
 
 Threat model: an untargeted attacker who knows the weights perturbs each input
 by at most ``eps`` in the L-inf or L2 norm, measured in the units of the ``X``
@@ -17,7 +17,9 @@ from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
 from ..data import dataset_labels, eval_batches, input_shape, is_dataset
+from ..utils import int_seed
 from ._art import build_art_classifier, check_clip_values, label_indices
+from ._autoattack import check_autoattack_params, run_reference
 from ._guards import art_quiet, seeded
 from ._ops import (check_eps, check_norm, check_positive_int, default_eps_step,
                    input_gradients_only, project)
@@ -60,6 +62,8 @@ class AttackSpec:
                     f"eps_step={eps_step} is larger than eps={eps}: a step must not exceed "
                     "the perturbation budget."
                 )
+        if attack.lower() == "autoattack":
+            params = {"attacks": check_autoattack_params(params)}
         return cls(
             name=attack.lower(), eps=eps, eps_step=eps_step, norm=check_norm(norm),
             max_iter=check_positive_int(max_iter, "max_iter"),
@@ -90,12 +94,6 @@ class AttackSpec:
                 max_iter=self.max_iter, batch_size=self.batch_size, verbose=bool(verbose),
                 **params,
             )
-        if self.name == "autoattack":
-            from ._autoattack import build_standard_autoattack
-
-            return build_standard_autoattack(classifier, eps=self.eps, norm=self.norm,
-                                             batch_size=self.batch_size,
-                                             verbose=bool(verbose), **self.params)
         from ._autoattack_art import build_art_default_autoattack
 
         return build_art_default_autoattack(classifier, eps=self.eps, norm=self.norm,
@@ -107,10 +105,54 @@ def run_attack(classifier, spec, X, y_indices, *, clip_values, random_state, ver
     """Adversarial examples of ``X`` against ``classifier`` (validated inputs)."""
     if spec.eps == 0:
         return X.copy()
+    if spec.name == "autoattack":
+        if y_indices is None:
+            y_indices = predicted_indices(classifier, X, spec.batch_size)
+        return autoattack_chunk(classifier, spec, X, y_indices, clip_values=clip_values,
+                                random_state=random_state, verbose=verbose)[0]
     with art_quiet(verbose), seeded(random_state), input_gradients_only(classifier.model):
         attack = spec.build(classifier, verbose)
         x_adv = attack.generate(X, y=y_indices)
     return project(x_adv, X, spec.eps, spec.norm, clip_values)
+
+
+def attack_outcome(classifier, spec, X, y_indices, *, clip_values, random_state, verbose):
+    """``(correct, result)`` of one chunk: still correct per sample, AutoAttack's breakdown or None.
+
+    ``correct`` is ``predict(x_adv) == y_indices``, except for AutoAttack:
+    there it is the reference's own verdict.
+    """
+    if spec.name == "autoattack" and spec.eps > 0:
+        _, result = autoattack_chunk(classifier, spec, X, y_indices, clip_values=clip_values,
+                                     random_state=random_state, verbose=verbose)
+        return result.correct, result
+    x_adv = run_attack(classifier, spec, X, y_indices, clip_values=clip_values,
+                       random_state=random_state, verbose=verbose)
+    return predicted_indices(classifier, x_adv, spec.batch_size) == y_indices, None
+
+
+def autoattack_chunk(classifier, spec, X, y_indices, *, clip_values, random_state, verbose):
+    """``(x_adv, result)``: the authors' AutoAttack on one chunk, seeded from ``random_state``."""
+    check_autoattack_clip(clip_values)
+    with seeded(random_state):
+        seed = int_seed(random_state)
+        if seed is None:  # unseeded: one draw from numpy's global generator
+            seed = int(np.random.randint(np.iinfo(np.int32).max))
+        result = run_reference(classifier.model, X, y_indices, eps=spec.eps, norm=spec.norm,
+                               batch_size=spec.batch_size, seed=seed, clip_values=clip_values,
+                               attacks=spec.params["attacks"], verbose=bool(verbose))
+    x_adv = project(result.x_adv, X, spec.eps, spec.norm, clip_values)
+    result.x_adv = None  # the caller has x_adv; a report keeps only the breakdown
+    return x_adv, result
+
+
+def check_autoattack_clip(clip_values):
+    """AutoAttack's box: the reference keeps inputs in a box, so ``clip_values`` is needed."""
+    if clip_values is None:
+        raise ValueError(
+            "attack='autoattack' needs clip_values (the valid input range): the authors' "
+            "AutoAttack keeps every example inside a box; got clip_values=None."
+        )
 
 
 def check_attack_data(X, y, clip_values, *, y_required=True):
@@ -258,9 +300,9 @@ def correct_under_attack(
         correct = []
         for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
             X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)
-            x_adv = run_attack(classifier, spec, X_chunk, y_indices, clip_values=clip_values,
-                               random_state=chunk_seed(random_state, i_chunk), verbose=verbose)
-            correct.append(predicted_indices(classifier, x_adv, spec.batch_size) == y_indices)
+            correct.append(attack_outcome(
+                classifier, spec, X_chunk, y_indices, clip_values=clip_values,
+                random_state=chunk_seed(random_state, i_chunk), verbose=verbose)[0])
         return np.concatenate(correct)
 
 
@@ -292,12 +334,14 @@ def adversarial_accuracy(
         ART's ``FastGradientMethod`` (one step of size ``eps``),
         ``ProjectedGradientDescent`` (``max_iter`` steps of ``eps_step`` from a
         random start in the ball, projected back after each), the standard
-        AutoAttack that RobustBench reports (APGD-CE, APGD-T over the top-9
-        targets, FAB-T, Square with 5000 queries, each on what the previous
-        left robust; :class:`~sk_easycore.robustness.StandardAutoAttack`, built
-        from ART's parts), or ART's own ``AutoAttack`` default suite (APGD-CE
-        and APGD-DLR with 5 restarts, DeepFool, Square). ``max_iter`` does not
-        apply to either AutoAttack.
+        AutoAttack that RobustBench reports, run by its authors' code
+        (``pyautoattack``: APGD-CE, APGD-T over the top-9 targets, FAB-T,
+        Square with 5000 queries, each on what the previous left robust, on
+        the model's device; the accuracy is the reference's verdict, its
+        seed ``sk_easycore.utils.int_seed(random_state)``), or ART's own
+        ``AutoAttack`` default suite (APGD-CE and APGD-DLR with 5 restarts,
+        DeepFool, Square). ``max_iter`` and ``eps_step`` do not apply to
+        either AutoAttack.
     eps : float >= 0, default=8/255
         Perturbation budget in the norm ``norm``, in the units of ``X``. 0
         returns the clean accuracy.
@@ -320,7 +364,9 @@ def adversarial_accuracy(
         Show ART's progress bars and log lines.
     **attack_params
         Passed to the ART attack (for example ``num_random_init=5`` for PGD
-        restarts).
+        restarts). ``"autoattack"`` takes only ``attacks``: a subset of
+        ``("apgd-ce", "apgd-t", "fab-t", "square")``, run in that order with
+        the standard settings (for quick checks).
 
     Returns
     -------

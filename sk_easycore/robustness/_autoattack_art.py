@@ -1,8 +1,8 @@
 """ART's own AutoAttack suite (APGD-CE, APGD-DLR, DeepFool, Square), kept as ``"autoattack_art"``.
 
 Not the standard AutoAttack RobustBench reports (that one is
-:func:`~sk_easycore.robustness.build_standard_autoattack`): this is what
-``attack="autoattack"`` meant before the standard suite existed.
+``attack="autoattack"``, run by the authors' ``pyautoattack``): ART alone, for
+those who want it.
 """
 
 __all__ = ["build_art_default_autoattack"]
@@ -16,7 +16,7 @@ def build_art_default_autoattack(classifier, *, eps, norm="inf", eps_step=None, 
     configured it so far: APGD-CE and APGD-DLR with 100 iterations and 5
     restarts, DeepFool, and Square with 5000 queries and 5 restarts; the
     parts' progress bars follow ``verbose``. This is not the standard
-    AutoAttack (see :func:`build_standard_autoattack`).
+    AutoAttack (``attack="autoattack"``).
 
     Parameters
     ----------

@@ -7,8 +7,7 @@ import numpy as np
 
 from ._art import is_real
 
-__all__ = ["check_attack_params", "check_eps", "check_norm", "check_positive_int",
-           "default_eps_step", "label_indices",
+__all__ = ["check_eps", "check_norm", "check_positive_int", "default_eps_step",
            "input_gradients_only", "project"]
 
 _NORMS = {"inf": "inf", np.inf: "inf", 2: 2, "2": 2}
@@ -45,10 +44,10 @@ def default_eps_step(eps, max_iter):
 def project(x_adv, x, eps, norm, clip_values):
     """Project ``x_adv`` onto the ``eps``-ball around ``x`` and into ``clip_values``.
 
-    ART's attacks already stay inside up to float rounding (AutoAttack accepts
-    its parts' examples up to 1e-4 relative beyond ``eps``); this makes the
-    bound exact, in float32 too. Clipping after the projection never leaves the ball, since
-    ``x`` itself lies inside ``clip_values``.
+    ART's attacks and the reference AutoAttack already stay inside up to
+    float rounding; this makes the bound exact, in float32 too. Clipping after
+    the projection never leaves the ball, since ``x`` itself lies inside
+    ``clip_values``.
     """
     delta = x_adv.astype(np.float64) - x
     if norm == "inf":
@@ -84,27 +83,3 @@ def input_gradients_only(module):
     finally:
         for p in params:
             p.requires_grad_(True)
-
-
-def label_indices(y, n):
-    """``y`` (class indices or one-hot rows) as ``n`` int64 class indices, or a ValueError."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        y = np.argmax(y, axis=1)
-    y = y.reshape(-1).astype(np.int64)
-    if len(y) != n:
-        raise ValueError(f"y has {len(y)} labels for {n} samples.")
-    return y
-
-
-def check_attack_params(attack):
-    """Checks shared by FABTargeted and StandardAutoAttack; every error names the parameter."""
-    attack.norm = check_norm(attack.norm)
-    if not is_real(attack.eps) or not np.isfinite(attack.eps) or attack.eps <= 0:
-        raise ValueError(f"eps must be a finite number > 0; got {attack.eps!r}.")
-    for name in ("n_iter", "n_restarts", "n_target_classes", "batch_size"):
-        value = getattr(attack, name)
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
-    if not isinstance(attack.verbose, bool):
-        raise ValueError(f"verbose must be a bool; got {attack.verbose!r}.")

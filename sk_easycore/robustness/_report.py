@@ -6,10 +6,13 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..data import dataset_labels, take
 from ._art import final_model
+from ._attacks import (AttackSpec, attack_outcome, check_autoattack_clip, chunk_seed, chunks,
+                       data_shape, predicted_indices, prepare_chunk, prepare_classifier)
+from ._autoattack import AutoAttackResult
 from ._guards import seeded
-from ._attacks import (AttackSpec, chunk_seed, chunks, data_shape, predicted_indices,
-                       prepare_chunk, prepare_classifier, run_attack)
+from ._subset import check_subset_size, stratified_subset
 
 __all__ = ["RobustnessReport", "robustness_report"]
 
@@ -40,6 +43,12 @@ class RobustnessReport:
         Number of attacked samples.
     settings : dict or None, default=None
         How the numbers were made, kept as given.
+    samples : dict or None, default=None
+        ``{attack: indices}`` for attacks measured on a subset of the samples
+        (``autoattack_samples``); the others saw all ``n_samples``.
+    details : dict or None, default=None
+        ``{attack: {eps: dict}}``: what AutoAttack's parts broke (see
+        :meth:`AutoAttackResult.to_dict`).
 
     Attributes
     ----------
@@ -55,6 +64,12 @@ class RobustnessReport:
         Number of attacked samples.
     settings : dict
         How the numbers were made (max_iter, eps_step, clip_values, random_state, seconds).
+    samples : dict
+        ``{attack: list of int}``: the samples an attack measured on a subset saw.
+    details : dict
+        ``{attack: {eps: dict}}``: standard AutoAttack's breakdown per eps,
+        ``{"n_samples", "samples", "broken_by": {"clean" or part: indices},
+        "seconds", "skipped"}``, indices into the ``X`` given.
 
     Examples
     --------
@@ -71,7 +86,8 @@ class RobustnessReport:
     {'model': 'toy', 'attack': 'pgd', 'norm': 'inf', 'eps': 0.1, 'accuracy': 0.5, 'n_samples': 10}
     """
 
-    def __init__(self, name, clean_accuracy, accuracies, *, norm, n_samples, settings=None):
+    def __init__(self, name, clean_accuracy, accuracies, *, norm, n_samples, settings=None,
+                 samples=None, details=None):
         self.name = name
         self.clean_accuracy = float(clean_accuracy)
         self.accuracies = {
@@ -81,6 +97,22 @@ class RobustnessReport:
         self.norm = norm
         self.n_samples = int(n_samples)
         self.settings = dict(settings or {})
+        self.samples = {a: [int(i) for i in rows] for a, rows in (samples or {}).items()}
+        self.details = {a: {float(e): d for e, d in per_eps.items()}
+                        for a, per_eps in (details or {}).items()}
+
+    def attack_samples(self, attack):
+        """How many samples ``attack`` was measured on.
+
+        Parameters
+        ----------
+        attack : str
+
+        Returns
+        -------
+        n : int
+        """
+        return len(self.samples[attack]) if attack in self.samples else self.n_samples
 
     def accuracy(self, attack, eps):
         """Accuracy under ``attack`` at ``eps`` (``eps=0`` is the clean accuracy).
@@ -111,6 +143,8 @@ class RobustnessReport:
         columns = self._eps_columns()
         head = [f"{self.name}: {self.n_samples} samples, {_NORM_NAMES[self.norm]} attacks",
                 f"clean accuracy {self.clean_accuracy:.4f}"]
+        head += [f"{attack} on {len(rows)} of the {self.n_samples} samples (a stratified subset)"
+                 for attack, rows in self.samples.items()]
         labels = [f"eps={e:.4g}" for e in columns]
         widths = [max(len(label), 7) for label in labels]
         head.append("attack     " + "".join(f" {label:>{w}}" for label, w in zip(labels, widths)))
@@ -137,7 +171,7 @@ class RobustnessReport:
                     "accuracy": self.clean_accuracy, "n_samples": self.n_samples}]
         for attack, per_eps in self.accuracies.items():
             records += [{**base, "attack": attack, "norm": self.norm, "eps": e, "accuracy": a,
-                         "n_samples": self.n_samples} for e, a in per_eps.items()]
+                         "n_samples": self.attack_samples(attack)} for e, a in per_eps.items()]
         return records
 
     def to_frame(self):
@@ -198,7 +232,7 @@ class RobustnessReport:
 def robustness_report(
     estimator, X, y, attacks=("fgsm", "pgd"), eps=(2 / 255, 4 / 255, 8 / 255), *, norm="inf",
     eps_step=None, max_iter=10, batch_size=128, clip_values=(0.0, 1.0), random_state=0,
-    name=None, verbose=0, **attack_params,
+    name=None, autoattack_samples=None, verbose=0, **attack_params,
 ):
     """Measure clean accuracy and accuracy under each attack at each epsilon.
 
@@ -215,13 +249,22 @@ def robustness_report(
         Inputs (inside ``clip_values``) and their true labels; a dataset of
         ``(x, label)`` items is attacked 4096 rows at a time (each chunk with
         its own seed, ``random_state + chunk``), never loaded whole.
-    attacks : str or sequence of {"fgsm", "pgd", "autoattack"}, default=("fgsm", "pgd")
-        The attacks, see :func:`adversarial_accuracy`.
+    attacks : str or sequence of {"fgsm", "pgd", "autoattack", "autoattack_art"}, \
+default=("fgsm", "pgd")
+        The attacks, see :func:`adversarial_accuracy`. Standard AutoAttack's
+        breakdown (which samples each of its parts broke) is kept in
+        :attr:`RobustnessReport.details`.
     eps : float or sequence of float, default=(2/255, 4/255, 8/255)
         Budgets in the units of ``X``; 0 is allowed (the clean accuracy).
     name : str or None, default=None
         The model's name in the table and the plot; None uses the class name
         of the estimator's final step.
+    autoattack_samples : int or None, default=None
+        Run ``"autoattack"`` on this many samples only, as RobustBench does
+        for quick checks: a stratified subset drawn with seed 0 whatever
+        ``random_state`` is, so every model measured on the same ``y`` sees
+        the same samples (:attr:`RobustnessReport.samples` lists them). The
+        other attacks and the clean accuracy use every sample.
     verbose : int, default=0
         1 shows a bar over the runs; 2 also ART's own bars.
     norm, eps_step, max_iter, batch_size, clip_values, random_state, **attack_params
@@ -251,39 +294,79 @@ def robustness_report(
     eps_values = (eps,) if np.ndim(eps) == 0 else tuple(eps)
     if not attacks or not eps_values:
         raise ValueError("attacks and eps must each name at least one value.")
+    autoattack_samples = check_subset_size(autoattack_samples)
     specs = [
         AttackSpec.from_args(attack, e, norm=norm, eps_step=eps_step, max_iter=max_iter,
-                             batch_size=batch_size, **attack_params)
+                             batch_size=batch_size,
+                             **({} if _is_autoattack(attack) else attack_params))
         for attack in attacks for e in eps_values
     ]
     if name is None:
         name = type(final_model(estimator)).__name__
-    accuracies = {spec.name: {} for spec in specs}
     start = time.perf_counter()
-    correct = [0] * len(specs)
-    n_clean, n_samples = 0, 0
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
         classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
                                                             clip_values)
-        # arrays are one chunk; a dataset is attacked chunk by chunk, every attack per chunk
-        for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
-            X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)
-            n_samples += len(y_indices)
-            n_clean += int(np.sum(predicted_indices(classifier, X_chunk, batch_size) == y_indices))
-            for i, spec in enumerate(tqdm(specs, desc=f"robustness of {name}",
-                                          disable=not verbose)):
-                x_adv = run_attack(classifier, spec, X_chunk, y_indices,
-                                   clip_values=clip_values,
-                                   random_state=chunk_seed(random_state, i_chunk),
-                                   verbose=verbose > 1)
-                correct[i] += int(np.sum(
-                    predicted_indices(classifier, x_adv, batch_size) == y_indices))
-        clean = n_clean / n_samples
-        for spec, n_correct in zip(specs, correct):
-            accuracies[spec.name][spec.eps] = n_correct / n_samples
-            logger.info("%s: %s eps=%.4g accuracy %.4f", name, spec.name, spec.eps,
-                        accuracies[spec.name][spec.eps])
+        if any(spec.name == "autoattack" for spec in specs):
+            check_autoattack_clip(clip_values)
+        subset = [i for i, spec in enumerate(specs) if spec.name == "autoattack"]
+        if autoattack_samples is None or autoattack_samples >= len(X):
+            subset = []
+        groups = [([i for i in range(len(specs)) if i not in subset], None)]
+        samples = {}
+        if subset:
+            labels = dataset_labels(X) if y is None else np.asarray(y)
+            samples["autoattack"] = stratified_subset(labels, autoattack_samples, random_state=0)
+            groups.append((subset, samples["autoattack"]))
+        correct, results = [0] * len(specs), {}
+        for indices, rows in groups:  # every sample (and the clean accuracy), then the subset
+            counts = _measure(
+                classifier, model, X if rows is None else take(X, rows),
+                y if rows is None else labels[rows], [specs[i] for i in indices], clip_values,
+                random_state, batch_size, verbose=verbose,
+                desc=f"robustness of {name}" if rows is None else
+                f"AutoAttack on {len(rows)} of {name}")
+            if rows is None:
+                n_samples, n_clean = counts[:2]
+            for j, i in enumerate(indices):
+                correct[i], results[i] = counts[2][j], counts[3].get(j)
+    accuracies, details = {spec.name: {} for spec in specs}, {}
+    for i, spec in enumerate(specs):
+        rows = samples.get(spec.name)
+        accuracies[spec.name][spec.eps] = correct[i] / (n_samples if rows is None else len(rows))
+        logger.info("%s: %s eps=%.4g accuracy %.4f", name, spec.name, spec.eps,
+                    accuracies[spec.name][spec.eps])
+        if results.get(i) is not None:
+            details.setdefault(spec.name, {})[spec.eps] = results[i].to_dict(
+                samples=np.arange(n_samples) if rows is None else rows)
     settings = {"max_iter": max_iter, "eps_step": eps_step, "clip_values": clip_values,
                 "random_state": random_state, "seconds": time.perf_counter() - start}
-    return RobustnessReport(name, clean, accuracies, norm=specs[0].norm, n_samples=n_samples,
-                            settings=settings)
+    return RobustnessReport(name, n_clean / n_samples, accuracies, norm=specs[0].norm,
+                            n_samples=n_samples, settings=settings, samples=samples,
+                            details=details)
+
+
+def _is_autoattack(attack):
+    return isinstance(attack, str) and attack.lower() == "autoattack"
+
+
+def _measure(classifier, model, X, y, specs, clip_values, random_state, batch_size, *, desc,
+             verbose):
+    """Run ``specs`` on ``(X, y)`` chunk by chunk: samples, clean hits, hits and breakdowns."""
+    n_samples, n_clean = 0, 0
+    correct, results = [0] * len(specs), {}
+    # arrays are one chunk; a dataset is attacked chunk by chunk, every attack per chunk
+    for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
+        X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)
+        n_samples += len(y_indices)
+        n_clean += int(np.sum(predicted_indices(classifier, X_chunk, batch_size) == y_indices))
+        for i, spec in enumerate(tqdm(specs, desc=desc, disable=not verbose)):
+            hits, result = attack_outcome(classifier, spec, X_chunk, y_indices,
+                                          clip_values=clip_values,
+                                          random_state=chunk_seed(random_state, i_chunk),
+                                          verbose=verbose > 1)
+            correct[i] += int(np.sum(hits))
+            if result is not None:
+                results.setdefault(i, []).append(result)
+    results = {i: AutoAttackResult.concatenate(parts) for i, parts in results.items()}
+    return n_samples, n_clean, correct, results

@@ -1,5 +1,6 @@
-"""Standard AutoAttack through ART and targeted FAB: bounds, strength, known answers, records."""
+"""attack="autoattack": the authors' AutoAttack through our API, its breakdown, subset and guards."""
 
+import logging
 import subprocess
 import sys
 
@@ -8,257 +9,217 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
-from sk_easycore.robustness import adversarial_accuracy, to_art_classifier
-from sk_easycore.robustness import (STANDARD_ATTACKS, build_art_default_autoattack,
-                                    build_standard_autoattack, targeted_dlr_loss)
-from sk_easycore.robustness._dlr import TargetedDLRLoss, encode_targets
-from sk_easycore.robustness._guards import seeded
+from sk_easycore.robustness import (STANDARD_ATTACKS, adversarial_accuracy, generate_adversarial,
+                                    make_robust_scorer, robustness_report)
+from sk_easycore.robustness._autoattack import run_reference
+from sk_easycore.robustness._subset import stratified_subset
+from sk_easycore.utils import int_seed, torch_seed
 
-TOL = 1e-6
 EPS = 0.1
+TOL = 1e-6
+# Our API runs the reference one attack at a time on what the previous left robust (same
+# batches, same seed); only a recomputed clean pass could flip a boundary image.
+MAX_DISAGREEING = 1
 
 
-def linear_classifier(weight, bias, input_shape, clip_values=(0.0, 1.0)):
-    """An ART classifier on ``Linear(weight, bias)`` of the flattened input."""
-    from art.estimators.classification import PyTorchClassifier
+@pytest.fixture(scope="module")
+def sixteen(digits_split):
+    _, _, X, y = digits_split
+    return X[:16], y[:16]
 
-    weight = torch.as_tensor(np.asarray(weight, dtype=np.float32))
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(weight.shape[1], len(bias)))
-    with torch.no_grad():
-        model[1].weight.copy_(weight)
-        model[1].bias.copy_(torch.as_tensor(np.asarray(bias, dtype=np.float32)))
-    return PyTorchClassifier(model, loss=torch.nn.CrossEntropyLoss(), input_shape=input_shape,
-                             nb_classes=len(bias), clip_values=clip_values)
+
+@pytest.fixture(scope="module")
+def direct(trained_net, sixteen):
+    """The reference called as its README says, on the same model, images and seed."""
+    from pyautoattack import AutoAttack
+
+    X, y = sixteen
+    module = trained_net.module_.eval()
+    with torch_seed(0):
+        reference = AutoAttack(module, norm="Linf", eps=EPS, version="standard",
+                               seed=int_seed(0), device="cpu")
+        _, y_adv = reference.run_standard_evaluation(torch.as_tensor(X), torch.as_tensor(y),
+                                                     batch_size=128)
+    return (y_adv.numpy() == y)
+
+
+@pytest.fixture(scope="module")
+def report(trained_net, sixteen):
+    X, y = sixteen
+    return robustness_report(trained_net, X, y, attacks="autoattack", eps=EPS, random_state=0)
+
+
+def test_accuracy_matches_the_reference_called_directly(report, direct, sixteen):
+    X, _ = sixteen
+    robust = np.zeros(len(X), dtype=bool)
+    robust[report.details["autoattack"][EPS]["samples"]] = True
+    for rows in report.details["autoattack"][EPS]["broken_by"].values():
+        robust[rows] = False
+    assert np.sum(robust != direct) <= MAX_DISAGREEING
+    assert abs(report.accuracy("autoattack", EPS) - direct.mean()) <= MAX_DISAGREEING / len(X)
+    assert report.accuracy("autoattack", EPS) < report.clean_accuracy  # it broke something
+
+
+def test_breakdown_names_each_image_once_in_the_standard_order(report, trained_net, sixteen):
+    X, y = sixteen
+    detail = report.details["autoattack"][EPS]
+    assert list(detail["broken_by"]) == ["clean", *STANDARD_ATTACKS]
+    assert detail["skipped"] == [] and set(detail["seconds"]) == set(STANDARD_ATTACKS)
+    broken = [i for rows in detail["broken_by"].values() for i in rows]
+    assert len(broken) == len(set(broken))
+    assert len(X) - len(broken) == round(report.accuracy("autoattack", EPS) * len(X))
+    assert detail["broken_by"]["clean"] == np.flatnonzero(trained_net.predict(X) != y).tolist()
+    assert len(detail["broken_by"]["apgd-ce"]) > 0  # a standard model at eps=0.1 breaks
+
+
+def test_examples_are_seeded_and_leave_the_model_and_generators_as_found(trained_net,
+                                                                          sixteen):
+    X, y = sixteen
+    module = trained_net.module_.train()
+    numpy_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state()
+    grads = [None if p.grad is None else p.grad.clone() for p in module.parameters()]
+    runs = [generate_adversarial(trained_net, X, y, "autoattack", EPS, random_state=seed,
+                                 attacks=("apgd-ce",)) for seed in (0, 0, 1)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])  # another seed, another random start
+    delta = np.abs(runs[0].astype(np.float64) - X).reshape(len(X), -1).max(axis=1)
+    assert delta.max() <= EPS + TOL and runs[0].min() >= 0.0 and runs[0].max() <= 1.0
+    assert module.training and all(m.training for m in module.modules())
+    assert all(p.requires_grad for p in module.parameters())
+    for p, grad in zip(module.parameters(), grads):  # only the input's gradient was taken
+        assert (p.grad is None and grad is None) or torch.equal(p.grad, grad)
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    module.eval()
+
+
+def test_a_dataset_is_attacked_as_its_arrays(trained_net, sixteen):
+    X, y = sixteen
+    dataset = torch.utils.data.TensorDataset(torch.as_tensor(X), torch.as_tensor(y))
+    arrays = adversarial_accuracy(trained_net, X, y, "autoattack", EPS, attacks=("apgd-ce",))
+    assert adversarial_accuracy(trained_net, dataset, None, "autoattack", EPS,
+                                attacks=("apgd-ce",)) == arrays
+
+
+def test_scorer_and_a_bf16_model_run_it(digits_split):
+    from skorch import NeuralNetClassifier
+
+    from sk_easycore.models import Accelerated, SmallCNN
+
+    X_train, y_train, X, y = digits_split
+    with torch_seed(0):
+        net = NeuralNetClassifier(Accelerated, module__module=SmallCNN, module__precision="bf16",
+                                  criterion=torch.nn.CrossEntropyLoss, max_epochs=2,
+                                  train_split=None, verbose=0).fit(X_train[:300], y_train[:300])
+    scorer = make_robust_scorer("autoattack", eps=EPS, attacks=("apgd-ce", "apgd-t"))
+    accuracy = scorer(net, X[:12], y[:12])
+    assert 0.0 <= accuracy <= np.mean(net.predict(X[:12]) == y[:12])
+
+
+def test_a_subset_is_stratified_the_same_for_every_seed_and_reported(trained_net,
+                                                                       digits_split):
+    _, _, X, y = digits_split
+    X, y = X[:40], y[:40]
+    reports = [robustness_report(trained_net, X, y, attacks=("fgsm", "autoattack"), eps=0.3,
+                                 autoattack_samples=10, random_state=seed) for seed in (0, 1)]
+    assert reports[0].samples == reports[1].samples
+    rows = reports[0].samples["autoattack"]
+    assert rows == stratified_subset(y, 10).tolist() and len(rows) == 10
+    share = np.bincount(y, minlength=10) * 10 / len(y)
+    assert np.all(np.abs(np.bincount(y[rows], minlength=10) - share) < 1)
+    detail = reports[0].details["autoattack"][0.3]
+    assert detail["samples"] == rows and set().union(*map(set, detail["broken_by"].values())) \
+        <= set(rows)
+    records = {r["attack"]: r["n_samples"] for r in reports[0].to_records()}
+    assert records == {"clean": 40, "fgsm": 40, "autoattack": 10}
+    assert "autoattack on 10 of the 40 samples" in str(reports[0])
+
+
+def test_stratified_subset_keeps_class_shares_and_is_seeded():
+    y = np.repeat([0, 1, 2, 3], [50, 30, 15, 5])
+    rows = stratified_subset(y, 20)
+    assert np.bincount(y[rows]).tolist() == [10, 6, 3, 1]
+    np.testing.assert_array_equal(rows, stratified_subset(y, 20))
+    assert not np.array_equal(rows, stratified_subset(y, 20, random_state=1))
+    np.testing.assert_array_equal(stratified_subset(y, 500), np.arange(100))
+    with pytest.raises(ValueError, match="n_samples"):
+        stratified_subset(y, 0)
 
 
 def exact_linf_distance(weight, bias, x, y):
     """Smallest L-inf perturbation inside [0, 1] that makes a linear model misclassify x (LP)."""
-    weight, bias = np.asarray(weight, float), np.asarray(bias, float)
-    d = len(x)
-    best = np.inf
+    d, best = len(x), np.inf
     for t in range(len(bias)):
         if t == y:
             continue
         w, gap = weight[t] - weight[y], (weight[t] - weight[y]) @ x + bias[t] - bias[y]
-        # min r  s.t.  w.delta >= -gap, -r <= delta <= r, 0 <= x + delta <= 1
         a_ub = np.vstack([np.c_[np.eye(d), -np.ones(d)], np.c_[-np.eye(d), -np.ones(d)],
                           np.r_[-w, 0.0][None]])
-        b_ub = np.r_[np.zeros(2 * d), gap]
-        res = linprog(np.r_[np.zeros(d), 1.0], A_ub=a_ub, b_ub=b_ub,
+        res = linprog(np.r_[np.zeros(d), 1.0], A_ub=a_ub, b_ub=np.r_[np.zeros(2 * d), gap],
                       bounds=[(-v, 1 - v) for v in x] + [(0, None)])
         if res.status == 0:
             best = min(best, res.x[-1])
     return best
 
 
-def predicted(classifier, x):
-    return np.argmax(classifier.predict(x), axis=1)
+def linear(weight, bias):
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(weight.shape[1], len(bias)))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
+        model[1].bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+    return model
 
 
-@pytest.fixture(scope="module")
-def digits_attack(trained_net, digits_split):
-    """Standard AutoAttack at eps=0.1 on 40 test digits, seeded: (classifier, X, y, attack, X_adv).
-
-    Square gets 1000 queries instead of 5000: on this CPU it is most of the run time.
-    """
-    _, _, X, y = digits_split
-    X, y = X[:40], y[:40]
-    classifier = to_art_classifier(trained_net, input_shape=X.shape[1:])
-    with seeded(0):
-        attack = build_standard_autoattack(classifier, eps=EPS, n_queries=1000)
-        X_adv = attack.generate(X, y)
-    return classifier, X, y, attack, X_adv
-
-
-def test_examples_stay_within_eps_and_clip_values(digits_attack):
-    _, X, _, _, X_adv = digits_attack
-    assert X_adv.shape == X.shape and X_adv.dtype == np.float32
-    delta = np.abs(X_adv.astype(np.float64) - X).reshape(len(X), -1).max(axis=1)
-    assert delta.max() <= EPS + TOL
-    assert delta.max() >= 0.5 * EPS  # the attack moved the inputs
-    assert X_adv.min() >= 0.0 and X_adv.max() <= 1.0
-
-
-def test_breakdown_adds_up(digits_attack):
-    classifier, X, y, attack, X_adv = digits_attack
-    assert list(attack.breakdown_) == ["clean", *STANDARD_ATTACKS]
-    assert attack.breakdown_["clean"] == np.sum(predicted(classifier, X) != y)
-    assert sum(attack.breakdown_.values()) + attack.robust_.sum() == len(X)
-    np.testing.assert_array_equal(attack.robust_, predicted(classifier, X_adv) == y)
-    assert set(attack.timings_) == set(STANDARD_ATTACKS)
-    assert attack.breakdown_["apgd-ce"] > 0  # a standard model at eps=0.1 breaks
-
-
-def test_standard_autoattack_is_at_least_as_strong_as_apgd_ce(trained_net, digits_attack):
-    from art.attacks.evasion import AutoProjectedGradientDescent
-
-    classifier, X, y, attack, _ = digits_attack
-    with seeded(0):  # the same seed: the same APGD-CE run as AutoAttack's first part
-        apgd = AutoProjectedGradientDescent(
-            classifier, norm=np.inf, eps=EPS, eps_step=2 * EPS, max_iter=100, nb_random_init=1,
-            batch_size=128, loss_type="cross_entropy", verbose=False,
-        )
-        ce_correct = predicted(classifier, apgd.generate(X, y=y)) == y
-    assert attack.robust_.mean() <= ce_correct.mean()
-    clean_correct = len(X) - attack.breakdown_["clean"]
-    assert attack.breakdown_["apgd-ce"] == clean_correct - ce_correct.sum()
-    assert attack.robust_.mean() <= adversarial_accuracy(trained_net, X, y, "pgd", eps=EPS,
-                                                         max_iter=20)
-
-
-# The boundary z_1 = z_0 of 2 * (x_1 + x_2) - 2.4 = 0 lies where x_1 + x_2 rises by 0.2:
-# at L-inf distance 0.1 and L2 distance 0.2 / sqrt(2) from (0.5, 0.5).
-TWO_CLASS = dict(weight=[[0.0, 0.0], [2.0, 2.0]], bias=[0.0, -2.4])
-
-
-@pytest.mark.parametrize("norm, distance", [("inf", 0.1), (2, 0.2 / np.sqrt(2))])
-def test_fab_finds_the_boundary_within_eps_and_not_beyond(norm, distance):
-    from sk_easycore.robustness._fab import FABTargeted
-
-    classifier = linear_classifier(**TWO_CLASS, input_shape=(2,))
-    x, y = np.array([[0.5, 0.5]], dtype=np.float32), np.array([0])
-    fab = FABTargeted(classifier, norm=norm, eps=1.05 * distance)
-    x_adv = fab.generate(x, y)
-    assert predicted(classifier, x_adv)[0] == 1
-    assert fab.perturbation_norms_[0] == pytest.approx(distance, rel=0.02)
-    size = np.abs(x_adv - x).max() if norm == "inf" else np.linalg.norm(x_adv - x)
-    assert size <= 1.05 * distance + TOL
-
-    fab = FABTargeted(classifier, norm=norm, eps=0.95 * distance)
-    np.testing.assert_array_equal(fab.generate(x, y), x)
-    assert fab.perturbation_norms_[0] > 0.95 * distance
-
-
-def test_fab_respects_the_box():
-    from sk_easycore.robustness._fab import FABTargeted
-
-    # From (0.98, 0.1), x_1 + x_2 must rise by 0.12: 0.06 each without a box, but the first
-    # pixel can rise by 0.02 only, so the L-inf distance inside [0, 1] is 0.10.
-    classifier = linear_classifier(**TWO_CLASS, input_shape=(2,))
-    x, y = np.array([[0.98, 0.1]], dtype=np.float32), np.array([0])
-    assert exact_linf_distance(TWO_CLASS["weight"], TWO_CLASS["bias"], x[0], 0) == \
-        pytest.approx(0.10, abs=1e-6)
-    fab = FABTargeted(classifier, eps=0.105)
-    x_adv = fab.generate(x, y)
-    assert predicted(classifier, x_adv)[0] == 1 and x_adv.max() <= 1.0
-    assert fab.perturbation_norms_[0] == pytest.approx(0.10, rel=0.02)
-    np.testing.assert_array_equal(FABTargeted(classifier, eps=0.08).generate(x, y), x)
-
-
-def test_fab_tries_the_lower_ranked_targets():
-    from sk_easycore.robustness._fab import FABTargeted
-
-    # At (0.5, 0.5): z = (0, -0.2, -0.5). Class 1 (ranked second) is 0.2 away in L-inf,
-    # class 2 (ranked third) 0.05 away.
-    weight, bias = [[0.0, 0.0], [1.0, 0.0], [0.0, 10.0]], [0.0, -0.7, -5.5]
-    classifier = linear_classifier(weight, bias, input_shape=(2,))
-    x, y = np.array([[0.5, 0.5]], dtype=np.float32), np.array([0])
-    assert exact_linf_distance(weight, bias, x[0], 0) == pytest.approx(0.05)
-    assert predicted(classifier, FABTargeted(classifier, eps=0.1).generate(x, y))[0] == 2
-    only_second = FABTargeted(classifier, eps=0.1, n_target_classes=1)
-    np.testing.assert_array_equal(only_second.generate(x, y), x)
-
-
-@pytest.mark.parametrize("n_classes", [2, 3, 5])
-def test_standard_autoattack_finds_the_exact_robustness_of_a_linear_model(n_classes):
-    rng = np.random.default_rng(n_classes)
-    weight, bias = rng.normal(size=(n_classes, 16)), rng.normal(scale=0.3, size=n_classes)
-    classifier = linear_classifier(weight, bias, input_shape=(1, 4, 4))
+def test_the_exact_robustness_of_a_linear_model_is_found():
+    rng = np.random.default_rng(5)
+    weight, bias = rng.normal(size=(5, 16)), rng.normal(scale=0.3, size=5)
     X = rng.uniform(size=(16, 1, 4, 4)).astype(np.float32)
-    y = predicted(classifier, X)
+    y = np.argmax(X.reshape(16, -1) @ weight.T + bias, axis=1)
     distance = np.array([exact_linf_distance(weight, bias, x.ravel().astype(float), label)
                          for x, label in zip(X, y)])
     eps = float(np.median(distance))
-    with seeded(0):  # Square skipped on 4x4 images (ART's fails there): the rest decides
-        attack = build_standard_autoattack(classifier, eps=eps, n_iter=50,
-                                           attacks=("apgd-ce", "apgd-t", "fab-t"))
-        attack.generate(X, y)
-    assert not np.any(attack.robust_ & (distance < 0.98 * eps))  # every clear break is found
-    assert np.all(attack.robust_[distance > eps])  # nothing beyond eps is claimed
+    result = run_reference(linear(weight, bias), X, y, eps=eps, seed=0,
+                           attacks=("apgd-ce", "apgd-t", "fab-t"))
+    assert not np.any(result.correct & (distance < 0.98 * eps))  # every clear break is found
+    assert np.all(result.correct[distance > eps])  # nothing beyond eps is claimed
 
 
-def test_targeted_dlr_loss_matches_the_formula_and_differs_from_arts():
-    from art.attacks.evasion import AutoProjectedGradientDescent
-    from art.estimators.classification import PyTorchClassifier
-
-    # sorted logits 3 > 2 > 1 > 0.5 > -1; true class 0, target 2
-    z = torch.tensor([[3.0, 1.0, 2.0, 0.5, -1.0]])
-    y, t = torch.tensor([0]), torch.tensor([2])
-    expected = -(3.0 - 2.0) / (3.0 - (1.0 + 0.5) / 2)
-    assert targeted_dlr_loss(z, y, t).item() == pytest.approx(expected)
-    encoded = encode_targets(y.numpy(), t.numpy(), 5)
-    assert TargetedDLRLoss(reduction="none")(z, encoded).item() == pytest.approx(expected)
-
-    # through ART: a classifier whose logits are its input, with our loss, keeps the encoding
-    identity = PyTorchClassifier(torch.nn.Identity(), loss=TargetedDLRLoss(), input_shape=(5,),
-                                 nb_classes=5, clip_values=None)
-    assert identity.compute_loss(z.numpy(), encoded, reduction="none")[0] == \
-        pytest.approx(expected)
-    # ART's own targeted DLR: labels are the target, -(z_t - max_{j != t} z_j) / (z_1 - z_3),
-    # minimized: here 0.5, i.e. an objective of -0.5 against AutoAttack's -0.444
-    art_dlr = AutoProjectedGradientDescent(identity, eps=0.1, eps_step=0.1, targeted=True,
-                                           loss_type="difference_logits_ratio", verbose=False)
-    art_value = art_dlr.estimator.compute_loss(z.numpy(), np.eye(5)[[2]], reduction="none")[0]
-    assert art_value == pytest.approx(-(2.0 - 3.0) / (3.0 - 1.0))
-    assert -art_value != pytest.approx(expected)
-
-
-def test_one_hot_labels_give_the_same_examples():
+def test_what_cannot_run_is_skipped_with_a_warning(caplog):
     rng = np.random.default_rng(0)
-    classifier = linear_classifier(rng.normal(size=(3, 64)), np.zeros(3), input_shape=(1, 8, 8))
-    X = rng.uniform(size=(8, 1, 8, 8)).astype(np.float32)
-    y = predicted(classifier, X)
-    results = []
-    for labels in (y, np.eye(3)[y]):
-        with seeded(0):
-            attack = build_standard_autoattack(classifier, eps=0.05, n_iter=10, n_queries=50)
-            results.append(attack.generate(X, labels))
-    np.testing.assert_array_equal(*results)
+    weight = rng.normal(size=(3, 8))
+    X = rng.uniform(size=(6, 8)).astype(np.float32)  # a table: Square needs images
+    y = np.argmax(X @ weight.T, axis=1)
+    with caplog.at_level(logging.WARNING, logger="sk_easycore.robustness._autoattack"):
+        result = run_reference(linear(weight, np.zeros(3)), X, y, eps=0.2, seed=0)
+    assert result.skipped == ("apgd-t", "square")  # 3 classes: no targeted DLR loss
+    assert list(result.broken_by) == ["clean", "apgd-ce", "fab-t"]
+    assert "AutoAttack skips apgd-t, square" in caplog.text
 
 
-def test_l2_examples_stay_within_the_l2_ball(trained_net, digits_split):
-    _, _, X, y = digits_split
-    X, y = X[:10], y[:10]
-    classifier = to_art_classifier(trained_net, input_shape=X.shape[1:])
-    with seeded(0):
-        attack = build_standard_autoattack(classifier, eps=0.5, norm=2, n_iter=10, n_queries=100)
-        X_adv = attack.generate(X, y)
-    size = np.linalg.norm((X_adv.astype(np.float64) - X).reshape(len(X), -1), axis=1)
-    assert size.max() <= 0.5 + TOL and X_adv.min() >= 0.0 and X_adv.max() <= 1.0
-    assert attack.robust_.mean() < np.mean(predicted(classifier, X) == y)
+def test_another_box_is_mapped_onto_the_references(trained_net, sixteen):
+    X, y = sixteen
+    X_adv = generate_adversarial(trained_net, X, y, "autoattack", EPS, clip_values=(-0.5, 1.5),
+                                 attacks=("apgd-ce",))
+    delta = np.abs(X_adv.astype(np.float64) - X).reshape(len(X), -1).max(axis=1)
+    assert delta.max() <= EPS + TOL and delta.max() >= 0.5 * EPS
+    assert X_adv.min() >= -0.5 and X_adv.max() <= 1.5
 
 
-def test_invalid_parameters_name_themselves():
-    from sk_easycore.robustness._fab import FABTargeted
-
-    classifier = linear_classifier(**TWO_CLASS, input_shape=(2,))
-    with pytest.raises(ValueError, match="attacks"):
-        build_standard_autoattack(classifier, eps=0.1, attacks=("pgd",))
-    with pytest.raises(ValueError, match="eps"):
-        build_standard_autoattack(classifier, eps=0.0)
-    with pytest.raises(ValueError, match="n_target_classes"):
-        build_standard_autoattack(classifier, eps=0.1, n_target_classes=0)
-    with pytest.raises(ValueError, match="norm"):
-        FABTargeted(classifier, norm=1)
-    with pytest.raises(ValueError, match="beta"):
-        FABTargeted(classifier, beta=1.0)
+def test_invalid_settings_name_themselves(trained_net, sixteen):
+    X, y = sixteen
+    with pytest.raises(ValueError, match="attacks must be"):
+        adversarial_accuracy(trained_net, X, y, "autoattack", EPS, attacks=("pgd",))
+    with pytest.raises(ValueError, match="num_random_init"):
+        adversarial_accuracy(trained_net, X, y, "autoattack", EPS, num_random_init=2)
+    with pytest.raises(ValueError, match="clip_values"):
+        adversarial_accuracy(trained_net, X, y, "autoattack", EPS, clip_values=None)
+    with pytest.raises(ValueError, match="autoattack_samples"):
+        robustness_report(trained_net, X, y, attacks="autoattack", autoattack_samples=0)
 
 
-def test_art_default_autoattack_is_arts_own_suite():
-    classifier = linear_classifier(np.ones((3, 64)), np.zeros(3), input_shape=(1, 8, 8))
-    attack = build_art_default_autoattack(classifier, eps=0.1)
-    names = [type(part).__name__ for part in attack.attacks]
-    assert names == ["AutoProjectedGradientDescent", "AutoProjectedGradientDescent", "DeepFool",
-                     "SquareAttack"]
-    assert attack.eps_step == pytest.approx(0.025)
-    assert [part.loss_type for part in attack.attacks[:2]] == ["cross_entropy",
-                                                               "difference_logits_ratio"]
-    assert all(not part.verbose for part in attack.attacks if "verbose" in part.attack_params)
-
-
-def test_importing_the_modules_does_not_import_art():
-    code = ("import sys, sk_easycore.robustness._autoattack, sk_easycore.robustness._fab; "
-            "print(any(m == 'art' or m.startswith('art.') for m in sys.modules))")
+def test_importing_the_module_imports_neither_art_nor_the_reference():
+    code = ("import sys, sk_easycore.robustness._autoattack; "
+            "print(any(m.split('.')[0] in ('art', 'pyautoattack') for m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=120)
     assert result.stdout.strip() == "False"
