@@ -99,7 +99,7 @@ class AIGNScorer(BaseEstimator):
     select for another by passing the array as the scorer:
 
     >>> scores = scorer.scores_
-    >>> X_easy, y_easy = EasyCoreSelector(scorer=scores, fraction=0.3).fit_resample(
+    >>> X_easy, y_easy = EasyCoreSelector(scorer=scores, frac=0.3).fit_resample(
     ...     X[:200], y[:200])
     >>> X_easy.shape
     (60, 1, 8, 8)
