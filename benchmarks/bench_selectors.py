@@ -89,7 +89,7 @@ def make_embeddings(n, d, n_classes, seed=0):
 
 
 def selectors(proxy, fraction, class_balanced=True):
-    kw = dict(fraction=fraction, class_balanced=class_balanced, random_state=0)
+    kw = dict(frac=fraction, class_balanced=class_balanced, random_state=0)
     easy = sel.EasyCoreSelector(proxy, **kw)
     if not class_balanced:  # the greedy methods over all rows: the memory trap of a global n x n
         return [sel.HerdingSelector(proxy, **kw), sel.KCenterGreedySelector(proxy, **kw),
@@ -149,7 +149,7 @@ def bench(n, d, n_classes, fraction, class_balanced=True):
     X, y = make_embeddings(n, d, n_classes)
     proxy = LinearProxy(n_classes=n_classes, random_state=0)
     clear_score_cache()
-    sel.HardCoreSelector(proxy, fraction=fraction, random_state=0).fit(X, y)  # fit the proxy once
+    sel.HardCoreSelector(proxy, frac=fraction, random_state=0).fit(X, y)  # fit the proxy once
     dense_gb = n * n * 8 / 1e9
     scope = "per class" if class_balanced else "over all rows"
     print(f"\nn = {n}, d = {d}, {n_classes} classes, fraction {fraction} {scope}: data "

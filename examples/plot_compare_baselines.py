@@ -63,10 +63,10 @@ X_train, X_test, y_train, y_test = train_test_split(
 # one proxy training, shared by all four selectors
 proxy = TrainingDynamics(small_cnn(), random_state=0)
 selectors = {
-    "EasyCore": EasyCoreSelector(proxy, fraction=0.3, random_state=0),
-    "random": RandomSelector(fraction=0.3, random_state=0),
-    "EL2N": EL2NSelector(proxy, fraction=0.3, random_state=0),
-    "Moderate-DS": ModerateSelector(proxy, fraction=0.3, random_state=0),
+    "EasyCore": EasyCoreSelector(proxy, frac=0.3, random_state=0),
+    "random": RandomSelector(frac=0.3, random_state=0),
+    "EL2N": EL2NSelector(proxy, frac=0.3, random_state=0),
+    "Moderate-DS": ModerateSelector(proxy, frac=0.3, random_state=0),
 }
 reports = []
 for name, selector in selectors.items():

@@ -56,9 +56,9 @@ net = NeuralNetClassifier(
 scores = AIGNScorer(net, random_state=0).fit(X, y).scores_
 
 coresets = {
-    "easiest 30%": ScoreSelector(scores, keep="lowest", fraction=0.3),
-    "hardest 30%": ScoreSelector(scores, keep="highest", fraction=0.3),
-    "random 30%": RandomSelector(fraction=0.3, random_state=0),
+    "easiest 30%": ScoreSelector(scores, keep="lowest", frac=0.3),
+    "hardest 30%": ScoreSelector(scores, keep="highest", frac=0.3),
+    "random 30%": RandomSelector(frac=0.3, random_state=0),
 }
 torch.manual_seed(0)
 axes = plot_coreset_boundaries(net, X, y, coresets, X_test=X_test,

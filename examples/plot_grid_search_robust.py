@@ -66,16 +66,16 @@ pipe = Pipeline([
 scoring = {"clean": "accuracy",
            "fgsm": make_robust_scorer("fgsm", eps=EPS),
            "pgd": make_robust_scorer("pgd", eps=EPS, max_iter=10)}
-search = GridSearchCV(pipe, {"select__fraction": FRACTIONS}, scoring=scoring,
+search = GridSearchCV(pipe, {"select__frac": FRACTIONS}, scoring=scoring,
                       refit="pgd",
                       cv=StratifiedKFold(3, shuffle=True, random_state=0))
 search.fit(X, y)
-best = search.best_params_["select__fraction"]
+best = search.best_params_["select__frac"]
 print(f"most robust fraction: {best} "
       f"(PGD accuracy {search.best_score_:.3f})")
 
 results = search.cv_results_
-fractions = np.array(results["param_select__fraction"], dtype=float)
+fractions = np.array(results["param_select__frac"], dtype=float)
 fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
 for name, marker in [("clean", "o"), ("fgsm", "s"), ("pgd", "^")]:
     label = "clean" if name == "clean" else f"{name.upper()}, eps={EPS:g}"

@@ -58,7 +58,7 @@ X_train, X_test, y_train, y_test = train_test_split(
     random_state=0)
 
 pipe = Pipeline([
-    ("select", EasyCoreSelector(AIGNScorer(small_cnn()), fraction=0.3,
+    ("select", EasyCoreSelector(AIGNScorer(small_cnn()), frac=0.3,
                                 random_state=0)),
     ("net", small_cnn()),
 ]).fit(X_train, y_train)

@@ -77,8 +77,8 @@ mlp = net(ResidualMLP, module__in_features=64, module__n_classes=10,
 
 accuracy = {name: {"clean": [], "pgd": []} for name in ("EasyCore", "random")}
 for fraction in FRACTIONS:
-    selectors = {"EasyCore": EasyCoreSelector(scores, fraction=fraction),
-                 "random": RandomSelector(fraction=fraction, random_state=0)}
+    selectors = {"EasyCore": EasyCoreSelector(scores, frac=fraction),
+                 "random": RandomSelector(frac=fraction, random_state=0)}
     for name, selector in selectors.items():
         X_core, y_core = selector.fit_resample(flat_train, y_train)
         torch.manual_seed(0)  # the same initialisation for both coresets

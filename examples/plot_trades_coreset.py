@@ -80,9 +80,9 @@ X, y = load_digits_images()
 X_train, X_test, y_train, y_test = train_test_split(
     X[:N_ROWS], y[:N_ROWS], test_size=0.25, stratify=y[:N_ROWS],
     random_state=0)
-easycore = EasyCoreSelector(AIGNScorer(small_cnn()), fraction=0.3,
+easycore = EasyCoreSelector(AIGNScorer(small_cnn()), frac=0.3,
                             random_state=0)
-random = RandomSelector(fraction=0.3, random_state=0)
+random = RandomSelector(frac=0.3, random_state=0)
 
 models = {
     "EasyCore, standard training": Pipeline([("select", easycore),

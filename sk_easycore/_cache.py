@@ -1,6 +1,6 @@
 """Fitted scorers, cached by data and parameters, so a grid over fractions trains once.
 
-A score-based selector inside ``GridSearchCV(pipe, {"select__fraction": [...]})`` is
+A score-based selector inside ``GridSearchCV(pipe, {"select__frac": [...]})`` is
 cloned once per fraction and fold; without a cache every clone would retrain the
 same scorer on the same fold. Fitted scorers are kept in a small in-process LRU
 table, and on disk when the selector is given ``memory`` (a folder): one

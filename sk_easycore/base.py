@@ -30,40 +30,40 @@ __all__ = [
 KEEP_RULES = ("lowest", "highest", "middle")
 
 
-def n_to_keep(n_samples, fraction):
-    """Number of rows a ``fraction`` of ``n_samples`` keeps (rounded half up).
+def n_to_keep(n_samples, frac):
+    """Number of rows a fraction ``frac`` of ``n_samples`` keeps (rounded half up).
 
     Parameters
     ----------
     n_samples : int
         Number of rows.
-    fraction : float in (0, 1]
+    frac : float in (0, 1]
         Fraction to keep.
 
     Returns
     -------
     n_kept : int
-        ``floor(fraction * n_samples + 0.5)``.
+        ``floor(frac * n_samples + 0.5)``.
 
     Examples
     --------
     >>> n_to_keep(10, 0.25), n_to_keep(10, 0.3), n_to_keep(7, 1.0)
     (3, 3, 7)
     """
-    return int(np.floor(fraction * n_samples + 0.5))
+    return int(np.floor(frac * n_samples + 0.5))
 
 
-def class_quotas(y, fraction):
+def class_quotas(y, frac):
     """Per-class number of rows kept by a class-balanced selection.
 
-    Every class keeps ``n_to_keep(n_class, fraction)`` rows. A class whose
+    Every class keeps ``n_to_keep(n_class, frac)`` rows. A class whose
     quota rounds to zero is an error rather than a silently missing class.
 
     Parameters
     ----------
     y : array-like of shape (n_samples,)
         Class labels.
-    fraction : float in (0, 1]
+    frac : float in (0, 1]
         Fraction of each class to keep.
 
     Returns
@@ -79,11 +79,11 @@ def class_quotas(y, fraction):
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     quotas = {}
     for label, count in zip(classes.tolist(), counts.tolist()):
-        quota = n_to_keep(count, fraction)
+        quota = n_to_keep(count, frac)
         if quota == 0:
             raise ValueError(
-                f"class_balanced=True with fraction={fraction} keeps round({fraction} * "
-                f"{count}) = 0 samples of class {label!r} ({count} samples). Use a fraction "
+                f"class_balanced=True with frac={frac} keeps round({frac} * "
+                f"{count}) = 0 samples of class {label!r} ({count} samples). Use a frac "
                 f">= {0.5 / count:.3g} or class_balanced=False."
             )
         quotas[label] = quota
@@ -98,14 +98,14 @@ def _rank(scores, k, keep):
     return order[:k]
 
 
-def select_by_score(scores, fraction, *, keep="lowest", y=None, class_balanced=False):
+def select_by_score(scores, frac, *, keep="lowest", y=None, class_balanced=False):
     """Indices of the rows a score-based selection keeps, sorted.
 
     Parameters
     ----------
     scores : array-like of shape (n_samples,)
         One score per row (higher means harder).
-    fraction : float in (0, 1]
+    frac : float in (0, 1]
         Fraction of the rows (of each class when ``class_balanced``) to keep.
     keep : {"lowest", "highest", "middle"}, default="lowest"
         Keep the lowest scores, the highest, or the band centred on the median.
@@ -135,19 +135,19 @@ def select_by_score(scores, fraction, *, keep="lowest", y=None, class_balanced=F
     if class_balanced and y is None:
         raise ValueError("class_balanced=True needs the labels y.")
     y = np.zeros(len(scores)) if y is None else y
-    groups = selection_groups(y, fraction, class_balanced)
+    groups = selection_groups(y, frac, class_balanced)
     picked = [rows[_rank(scores[rows], k, keep)] for rows, k in groups]
     return np.sort(np.concatenate(picked))
 
 
-def selection_groups(y, fraction, class_balanced):
+def selection_groups(y, frac, class_balanced):
     """The groups a selection ranks within, and how many rows each keeps.
 
     Parameters
     ----------
     y : array-like of shape (n_samples,)
         Class labels.
-    fraction : float in (0, 1]
+    frac : float in (0, 1]
         Fraction of the rows (of each class when ``class_balanced``) to keep.
     class_balanced : bool
         One group per class (in sorted label order), or one group of all rows.
@@ -166,12 +166,12 @@ def selection_groups(y, fraction, class_balanced):
     """
     y = np.asarray(y)
     if class_balanced:
-        return [(np.flatnonzero(y == c), k) for c, k in class_quotas(y, fraction).items()]
-    k = n_to_keep(len(y), fraction)
+        return [(np.flatnonzero(y == c), k) for c, k in class_quotas(y, frac).items()]
+    k = n_to_keep(len(y), frac)
     if k == 0:
         raise ValueError(
-            f"fraction={fraction} of {len(y)} samples keeps 0 samples; use a "
-            f"fraction >= {0.5 / len(y):.3g}."
+            f"frac={frac} of {len(y)} samples keeps 0 samples; use "
+            f"frac >= {0.5 / len(y):.3g}."
         )
     return [(np.arange(len(y)), k)]
 
@@ -180,7 +180,7 @@ class BaseSelector(BaseSampler):
     """Base class of coreset selectors: keep a fraction of the rows of ``(X, y)``.
 
     Subclasses define ``__init__`` (storing their parameters, including
-    ``fraction``, ``class_balanced`` and ``random_state``) and
+    ``frac``, ``class_balanced`` and ``random_state``) and
     ``_select(X, y) -> indices``. ``X`` may have any rank (images stay 4-D),
     or be a map-style torch ``Dataset`` of ``(x, label)`` items: a selector
     needs only ``len(X)`` and the labels, so a dataset is never read here (its
@@ -193,7 +193,7 @@ class BaseSelector(BaseSampler):
 
     Parameters
     ----------
-    fraction : float in (0, 1]
+    frac : float in (0, 1]
         Fraction of the rows (of every class, when ``class_balanced``) to keep;
         validated at fit.
     class_balanced : bool
@@ -221,11 +221,11 @@ class BaseSelector(BaseSampler):
     --------
     >>> import numpy as np
     >>> class FirstRows(BaseSelector):  # keep the first rows of every class
-    ...     def __init__(self, fraction=0.5, class_balanced=True, random_state=None):
-    ...         self.fraction, self.class_balanced = fraction, class_balanced
+    ...     def __init__(self, frac=0.5, class_balanced=True, random_state=None):
+    ...         self.frac, self.class_balanced = frac, class_balanced
     ...         self.random_state = random_state
     ...     def _select(self, X, y):
-    ...         groups = selection_groups(y, self.fraction, self.class_balanced)
+    ...         groups = selection_groups(y, self.frac, self.class_balanced)
     ...         return np.concatenate([rows[:k] for rows, k in groups])
     >>> X, y = np.arange(8).reshape(8, 1), np.array([0, 1] * 4)
     >>> X_kept, y_kept = FirstRows().fit_resample(X, y)
@@ -235,7 +235,7 @@ class BaseSelector(BaseSampler):
 
     _sampling_type = "bypass"
     _parameter_constraints = {
-        "fraction": [Interval(Real, 0, 1, closed="right")],
+        "frac": [Interval(Real, 0, 1, closed="right")],
         "class_balanced": ["boolean"],
         "random_state": ["random_state"],
     }

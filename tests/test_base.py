@@ -50,13 +50,13 @@ def test_quotas_round_half_up_and_refuse_empty_classes():
     assert class_quotas([0] * 9 + [1] * 3, 0.5) == {0: 5, 1: 2}
     with pytest.raises(ValueError, match="keeps round\\(0.1 \\* 3\\) = 0 samples of class 1"):
         class_quotas([0] * 20 + [1] * 3, 0.1)
-    with pytest.raises(ValueError, match="fraction=0.01 of 20 samples keeps 0 samples"):
+    with pytest.raises(ValueError, match="frac=0.01 of 20 samples keeps 0 samples"):
         select_by_score(np.arange(20.0), 0.01)
 
 
 def test_selector_attributes_and_support(data):
     X, y, scores = data
-    selector = ScoreSelector(scores, fraction=0.2).fit(X, y)
+    selector = ScoreSelector(scores, frac=0.2).fit(X, y)
     assert selector.sampling_strategy_ == {0: 2, 1: 2, 2: 2, 3: 2}
     mask = selector.get_support()
     assert mask.shape == (40,) and mask.sum() == 8
@@ -69,15 +69,15 @@ def test_selector_attributes_and_support(data):
 
 def test_fraction_one_keeps_everything(data):
     X, y, scores = data
-    X_res, _ = ScoreSelector(scores, fraction=1.0).fit_resample(X, y)
+    X_res, _ = ScoreSelector(scores, frac=1.0).fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X)
 
 
-@pytest.mark.parametrize("fraction", [0, 0.0, -0.1, 1.01, 2])
-def test_fraction_outside_unit_interval_is_refused(data, fraction):
+@pytest.mark.parametrize("frac", [0, 0.0, -0.1, 1.01, 2])
+def test_fraction_outside_unit_interval_is_refused(data, frac):
     X, y, scores = data
-    with pytest.raises(ValueError, match=r"'fraction' parameter .* range \(0.0, 1.0\]"):
-        ScoreSelector(scores, fraction=fraction).fit_resample(X, y)
+    with pytest.raises(ValueError, match=r"'frac' parameter .* range \(0.0, 1.0\]"):
+        ScoreSelector(scores, frac=frac).fit_resample(X, y)
 
 
 def test_bad_scores_are_clear_errors(data):
@@ -94,7 +94,7 @@ def test_bad_scores_are_clear_errors(data):
 
 def test_callable_scorer_and_containers(data):
     X, y, scores = data
-    selector = ScoreSelector(lambda X, y: X[:, 0], fraction=0.5, class_balanced=False)
+    selector = ScoreSelector(lambda X, y: X[:, 0], frac=0.5, class_balanced=False)
     X_df = pd.DataFrame(X, columns=["a", "b", "c"])
     X_res, y_res = selector.fit_resample(X_df, pd.Series(y, name="label"))
     assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == ["a", "b", "c"]
@@ -108,6 +108,6 @@ def test_images_keep_their_rank():
     rng = np.random.RandomState(0)
     X = rng.rand(12, 3, 4, 4).astype(np.float32)
     y = np.repeat([0, 1], 6)
-    X_res, y_res = ScoreSelector(np.arange(12.0), fraction=0.5).fit_resample(X, y)
+    X_res, y_res = ScoreSelector(np.arange(12.0), frac=0.5).fit_resample(X, y)
     assert X_res.shape == (6, 3, 4, 4) and X_res.dtype == np.float32
     np.testing.assert_array_equal(X_res, X[[0, 1, 2, 6, 7, 8]])

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def documented_names(api_text):
-    """``{(current module, name)}`` for every autosummary entry and ``py:data`` of the page."""
+    """``{(current module, name)}`` for every autosummary entry, ``py:data``, ``py:class`` and
+    ``py:function`` of the page."""
     found, module, in_list = set(), None, False
     for line in api_text.splitlines():
         if match := re.match(r"\.\. currentmodule:: (\S+)", line):
@@ -21,6 +22,9 @@ def documented_names(api_text):
         elif match := re.match(r"\.\. py:data:: (\S+)", line):
             found.add((module, match.group(1)))
             in_list = "data"
+        elif match := re.match(r"\.\. py:(?:class|function):: (\w+)", line):
+            found.add((module, match.group(1)))  # a name documented by hand (a re-export)
+            in_list = False
         elif line.startswith(".. autosummary::"):
             in_list = "autosummary"
         elif in_list and line.startswith("   ") and not line.strip().startswith(":"):

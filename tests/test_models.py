@@ -14,7 +14,9 @@ from sk_easycore.models import (
     Normalize,
     ResidualMLP,
     SmallCNN,
+    SmallCNN1d,
     cifar_resnet18,
+    make_default_net,
 )
 
 
@@ -111,6 +113,44 @@ def test_small_cnn_normalize_equals_normalizing_the_input():
         SmallCNN(mean=[0.5])
 
 
+# ---------------------------------------------------------------- SmallCNN1d
+
+
+@pytest.mark.parametrize("in_channels, length", [(1, 40), (3, 7), (2, 2)])
+def test_small_cnn1d_shapes_and_no_batch_coupling(in_channels, length):
+    model = SmallCNN1d(in_channels=in_channels, n_classes=4, width=8, hidden=16)
+    X = torch.rand(3, in_channels, length)
+    assert model(X).shape == (3, 4) and model.embed(X).shape == (3, 16)
+    kinds = {type(m) for m in model.modules()}
+    assert not kinds & {torch.nn.BatchNorm1d, torch.nn.Dropout}
+    torch.testing.assert_close(model(X)[1:2], model(X[1:2]))
+
+
+def test_small_cnn1d_explains_bad_shapes():
+    with pytest.raises(ValueError, match=r"\(n_samples, in_channels, length\).*X\[:, None, :\]"):
+        SmallCNN1d()(torch.rand(5, 40))
+    with pytest.raises(ValueError, match=re.escape("= (n_samples, 1, length), got shape (2, 3, 9)")):
+        SmallCNN1d(in_channels=1)(torch.rand(2, 3, 9))
+    with pytest.raises(ValueError, match="length at least 2"):
+        SmallCNN1d()(torch.rand(2, 1, 1))
+
+
+def test_small_cnn1d_normalizes_per_channel():
+    plain = SmallCNN1d(in_channels=2, width=4, hidden=8)
+    normed = SmallCNN1d(in_channels=2, width=4, hidden=8, mean=[1.0, -2.0], std=[2.0, 0.5])
+    normed.load_state_dict(plain.state_dict(), strict=False)
+    X = torch.randn(3, 2, 12)
+    shifted = (X - torch.tensor([1.0, -2.0]).view(1, 2, 1)) / torch.tensor([2.0, 0.5]).view(1, 2, 1)
+    torch.testing.assert_close(normed(X), plain(shifted))
+
+
+def test_make_default_net_picks_the_1d_cnn_for_signals():
+    net = make_default_net((50, 3, 40), 4)
+    assert net.module is SmallCNN1d and net.module__in_channels == 3
+    with pytest.raises(ValueError, match=r"takes signals \(n, C, L\)"):
+        make_default_net((50, 3, 8, 8), 4, model="small_cnn1d")
+
+
 # ---------------------------------------------------------------- ResidualMLP
 
 
@@ -171,9 +211,10 @@ def test_cifar_resnet18_rejects_grayscale(resnet):
     [
         (SmallCNN, {"n_classes": 3}, (12, 1, 8, 8), 3),
         (ResidualMLP, {"n_classes": 3}, (12, 2), 3),
+        (SmallCNN1d, {"n_classes": 3, "in_channels": 2}, (12, 2, 20), 3),
         (CIFARResNet, {"num_classes": 3}, (8, 3, 32, 32), 3),
     ],
-    ids=["SmallCNN", "ResidualMLP", "CIFARResNet"],
+    ids=["SmallCNN", "ResidualMLP", "SmallCNN1d", "CIFARResNet"],
 )
 def test_models_train_through_skorch(module, module_kwargs, X_shape, n_classes):
     rng = np.random.RandomState(0)
@@ -197,7 +238,7 @@ def test_models_train_through_skorch(module, module_kwargs, X_shape, n_classes):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("module", [SmallCNN, ResidualMLP, CIFARResNet])
+@pytest.mark.parametrize("module", [SmallCNN, SmallCNN1d, ResidualMLP, CIFARResNet])
 def test_models_need_no_arguments(module):
     model = module()
     assert isinstance(model, torch.nn.Module)

@@ -41,7 +41,7 @@ def _claimed(after):
 
 def _grid_search_claims(printed):
     # "the fraction whose coresets gave the most robust models ... and its PGD accuracy"
-    match = re.fullmatch(r"\{'select__fraction': (\S+)\} held-out PGD accuracy (\S+)", printed)
+    match = re.fullmatch(r"\{'select__frac': (\S+)\} held-out PGD accuracy (\S+)", printed)
     assert match, printed
     assert float(match.group(1)) in (0.1, 0.3, 0.5)
     assert 0 <= float(match.group(2)) <= 1

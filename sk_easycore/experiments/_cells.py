@@ -277,9 +277,11 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
             augment=recipe.augment if with_augment else "none", precision=recipe.precision,
             channels_last=recipe.channels_last)
         if recipe.standardize:
-            # standardized inside the model: eps stays in the raw units of the columns
-            std = data.X_train.std(axis=0)
-            built.set_params(module__mean=data.X_train.mean(axis=0).tolist(),
+            # standardized inside the model, per column or channel (dimension 1): eps stays
+            # in the raw units of the data
+            axes = (0, *range(2, data.X_train.ndim))
+            std = data.X_train.std(axis=axes)
+            built.set_params(module__mean=data.X_train.mean(axis=axes).tolist(),
                              module__std=np.where(std > 0, std, 1.0).tolist())
     elif isinstance(net, NeuralNet):
         built = clone(net)

@@ -43,7 +43,7 @@ class Recipe:
     Parameters
     ----------
     model : str or None
-        A key of :data:`sk_easycore.models.MODELS` (``"small_cnn"``,
+        A key of :data:`sk_easycore.models.MODELS` (``"small_cnn"``, ``"small_cnn1d"``,
         ``"small_mlp"``, ``"residual_mlp"``, ``"resnet18"``); None when the
         study trains a network of your own (``net=``), whose module,
         optimizer, learning rate and batch size are used as given.

@@ -131,23 +131,62 @@ def prepare_data(X_train, y_train, X_test, y_test):
     return StudyData(X_train, y_train_encoded, X_test, y_test_encoded, classes)
 
 
-def default_recipe(data):
+def _unit_range(X):
+    """Whether array inputs lie in [0, 1] (None for a dataset, which is not read)."""
+    from ..data import is_dataset
+
+    return None if is_dataset(X) else bool(X.min() >= 0 and X.max() <= 1)
+
+
+def _scale(X, axes):
+    """The median over features of the inputs' standard deviation along ``axes`` (1 if 0)."""
+    from ..data import is_dataset
+
+    if is_dataset(X):  # not read whole: the first rows tell the scale
+        X = np.stack([np.asarray(X[i][0], dtype=np.float32) for i in range(min(len(X), 1024))])
+    scale = float(np.median(X.std(axis=axes)))
+    return scale if scale > 0 else 1.0
+
+
+def _scaled_recipe(X, model, axes, standardize):
+    """Budgets 0.05, 0.1 and 0.2 times the data's scale (raw units), training budget 0.1."""
+    scale = _scale(X, axes)
+    eps = tuple(float(f"{k * scale:.4g}") for k in (0.05, 0.1, 0.2))
+    return Recipe(model=model, standardize=standardize, eps=eps,
+                  train_eps=float(f"{0.1 * scale:.4g}"),
+                  train_eps_step=float(f"{0.025 * scale:.4g}"),
+                  clip_values=(0.0, 1.0) if _unit_range(X) else None)
+
+
+def default_recipe(data, *, own_net=False):
     """A recipe for data of your own, chosen by its shape, range and size.
 
     - Images ``(n, C, H, W)``: a :class:`~sk_easycore.models.SmallCNN`, Adam
       1e-3, batch 64, 30 epochs (proxy 20), L-inf eps 2/255, 4/255, 8/255 (and
       PGD 8/255 in adversarial training), as in the usual 8-bit image setting.
+    - Signals ``(n, C, L)``: a :class:`~sk_easycore.models.SmallCNN1d` that
+      standardizes every channel inside, Adam 1e-3, batch 64, 30 epochs
+      (proxy 20); eps 0.05, 0.1 and 0.2 times the median channel standard
+      deviation of the training signals (raw units), training eps 0.1 of it.
     - Tables ``(n, d)``: a small residual MLP (2 blocks of 64) that
       standardizes the columns inside, Adam 1e-3, batch 64, 30 epochs (proxy
       20); eps 0.05, 0.1 and 0.2 times the median column standard deviation of
       the training rows (raw units), training eps 0.1 of it, unbounded inputs.
+    - Any other shape, with a network of your own (``own_net=True``): no
+      model, eps as for images when the inputs lie in [0, 1], otherwise
+      scaled to the median standard deviation of the input features as for
+      tables.
 
     Inputs outside [0, 1] are attacked without clipping (``clip_values=None``).
     Override any field (``epochs=...``) in :func:`run_study`.
 
     Parameters
     ----------
-    data : StudyData
+    data : StudyData, array-like of shape (n_samples, ...) or torch.utils.data.Dataset
+        The study's data, or its training inputs.
+    own_net : bool, default=False
+        The study trains a network of your own: inputs of any rank get a
+        recipe (otherwise only tables, signals and images have a model).
 
     Returns
     -------
@@ -156,33 +195,37 @@ def default_recipe(data):
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> data = prepare_data(rng.normal(0, 2, (40, 3)), rng.integers(0, 2, 40),
-    ...                     rng.normal(0, 2, (10, 3)), rng.integers(0, 2, 10))
-    >>> recipe = default_recipe(data)
+    >>> recipe = default_recipe(rng.normal(0, 2, (40, 3)))  # a table in raw units
     >>> recipe.model, recipe.standardize, recipe.clip_values, recipe.eps[1] > 0.1
     ('small_mlp', True, None, True)
+    >>> default_recipe(rng.normal(0, 1, (40, 2, 50))).model  # two-channel signals
+    'small_cnn1d'
+    >>> default_recipe(resolve_data("digits").load()).eps[-1] == 8 / 255
+    True
     """
     from ..data import input_shape, is_dataset
 
-    shape = input_shape(data.X_train)
-    in_unit_range = None
-    if not is_dataset(data.X_train):
-        in_unit_range = bool(data.X_train.min() >= 0 and data.X_train.max() <= 1)
+    X = data.X_train if isinstance(data, StudyData) else data
+    if not is_dataset(X):
+        X = _check_array("X", X)
+    shape = input_shape(X)
     if len(shape) == 4:
         return Recipe(model="small_cnn", eps=(2 / 255, 4 / 255, 8 / 255), train_eps=8 / 255,
                       train_eps_step=2 / 255,
-                      clip_values=(0.0, 1.0) if in_unit_range in (None, True) else None)
+                      clip_values=(0.0, 1.0) if _unit_range(X) in (None, True) else None)
+    if len(shape) == 3:  # per channel: over the samples and the length
+        return _scaled_recipe(X, "small_cnn1d", (0, 2), standardize=True)
     if len(shape) == 2:
-        scale = float(np.median(data.X_train.std(axis=0)))
-        scale = scale if scale > 0 else 1.0
-        eps = tuple(float(f"{k * scale:.4g}") for k in (0.05, 0.1, 0.2))
-        return Recipe(model="small_mlp", standardize=True, eps=eps,
-                      train_eps=float(f"{0.1 * scale:.4g}"),
-                      train_eps_step=float(f"{0.025 * scale:.4g}"),
-                      clip_values=(0.0, 1.0) if in_unit_range else None)
+        return _scaled_recipe(X, "small_mlp", 0, standardize=True)
+    if own_net:
+        if _unit_range(X) in (None, True):
+            return Recipe(model=None, eps=(2 / 255, 4 / 255, 8 / 255), train_eps=8 / 255,
+                          train_eps_step=2 / 255)
+        return _scaled_recipe(X, None, 0, standardize=False)
     raise ValueError(f"no default recipe for inputs of shape {shape}: the study's models take "
-                     "tables (n, d) and images (n, C, H, W). Pass net= (your own network) and "
-                     "the recipe fields (epochs=..., eps=...).")
+                     "tables (n, d), signals (n, C, L) and images (n, C, H, W). Pass net= "
+                     "(your own network, which takes any shape) and the recipe fields "
+                     "(epochs=..., eps=...).")
 
 
 # ---------------------------------------------------------------- sources

@@ -24,7 +24,7 @@ class selector_ref:  # noqa: N801 -- reads as a function in the registry
 
     Examples
     --------
-    >>> selector_ref("UncertaintySelector", method="entropy")(fraction=0.2).method
+    >>> selector_ref("UncertaintySelector", method="entropy")(frac=0.2).method
     'entropy'
     """
 
@@ -44,18 +44,18 @@ class selector_ref:  # noqa: N801 -- reads as a function in the registry
         return f"selector_ref({self.name!r}{extra})"
 
 
-def easycore_matched_random(proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+def easycore_matched_random(proxy=None, *, frac=0.3, class_balanced=True, memory=None,
                             random_state=None):
     """EasyCore's class-matched control: random rows with EasyCore's per-class counts.
 
     Examples
     --------
-    >>> easycore_matched_random(fraction=0.1, random_state=0).reference.fraction
+    >>> easycore_matched_random(frac=0.1, random_state=0).reference.frac
     0.1
     """
     from ..selection import EasyCoreSelector, MatchedRandomSelector
 
-    easy = EasyCoreSelector(proxy, fraction=fraction, class_balanced=class_balanced,
+    easy = EasyCoreSelector(proxy, frac=frac, class_balanced=class_balanced,
                             memory=memory, random_state=random_state)
     return MatchedRandomSelector(easy, random_state=random_state)
 
@@ -93,7 +93,7 @@ def register_method(name, factory):
     factory : callable
         A selector class, a ``functools.partial`` of one, or a function
         returning an unfitted selector. It is called with those of ``proxy``
-        (or ``scorer``), ``fraction``, ``class_balanced``, ``memory`` and
+        (or ``scorer``), ``frac``, ``class_balanced``, ``memory`` and
         ``random_state`` it accepts. It must be picklable by reference (a
         module-level name) for ``n_jobs`` and Dask.
 
@@ -151,7 +151,7 @@ def build_selector(method, *, proxy, fraction, class_balanced=True, memory=None,
     proxy : estimator or None
         The study's proxy (passed as ``proxy=``, or as ``scorer=`` to score selectors).
     fraction : float
-        Coreset size.
+        Coreset size (passed as the selector's ``frac``).
     class_balanced : bool, default=True
         Select within every class.
     memory : str or None, default=None
@@ -173,7 +173,7 @@ def build_selector(method, *, proxy, fraction, class_balanced=True, memory=None,
     factory = METHODS[check_methods([method])[0]]
     if isinstance(factory, selector_ref):
         factory = factory.resolve()
-    offered = {"proxy": proxy, "fraction": fraction, "class_balanced": class_balanced,
+    offered = {"proxy": proxy, "frac": fraction, "class_balanced": class_balanced,
                "memory": memory, "random_state": random_state}
     accepted = _accepted(factory)
     if accepted is not None:

@@ -50,7 +50,8 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
     source = resolve_data(data, data_root)
     loaded = source.load()
     recipe_overrides = {k: params.pop(k) for k in list(params) if k in _RECIPE_FIELDS}
-    recipe = source.recipe if source.recipe is not None else default_recipe(loaded)
+    recipe = (source.recipe if source.recipe is not None
+              else default_recipe(loaded, own_net=net is not None))
     if net is not None:
         check_net(net, loaded)  # a wrong factory or output size: one line, before any training
         epochs = net_epochs(net, loaded)

@@ -76,8 +76,8 @@ def _recipe_table():
         eps = ",".join(f"{e:.3g}" for e in recipe.eps)
         lines.append(f"  {name:<12} {recipe.model:<13} {recipe.epochs:>6} {recipe.proxy_epochs:>5} "
                      f"{recipe.batch_size:>5} {recipe.lr:>6g}  {eps}")
-    lines.append("  other data   small_cnn (images) or small_mlp (tables), 30 epochs, proxy 20, "
-                 "eps by the data's scale")
+    lines.append("  other data   small_cnn (images), small_cnn1d (signals) or small_mlp (tables), "
+                 "30 epochs, proxy 20, eps by the data's scale")
     return "\n".join(lines)
 
 

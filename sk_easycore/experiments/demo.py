@@ -56,10 +56,10 @@ def run(fraction=0.3, seeds=3, epochs=30, scoring_epochs=20, eps=EPS):
         f"AIGN from {scoring_epochs} epochs of SmallCNN ({time.perf_counter() - start:.1f} s)",
         _score_summary(scorer.scores_, y_train), "",
     ]
-    easy = EasyCoreSelector(scorer.scores_, fraction=fraction).fit(X_train, y_train)
+    easy = EasyCoreSelector(scorer.scores_, frac=fraction).fit(X_train, y_train)
     records = []
     for seed in range(seeds):
-        rand = RandomSelector(fraction=fraction, random_state=seed).fit(X_train, y_train)
+        rand = RandomSelector(frac=fraction, random_state=seed).fit(X_train, y_train)
         coresets = {"full": (1.0, np.arange(len(y_train))),
                     "easycore": (fraction, easy.sample_indices_),
                     "random": (fraction, rand.sample_indices_)}

@@ -19,6 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "PRECISIONS": "._accelerated",
     "ResidualMLP": "._mlp",
     "SmallCNN": "._cnn",
+    "SmallCNN1d": "._cnn1d",
     "cifar_resnet18": "._resnet",
     "lr_scheduler": "._factory",
     "make_default_net": "._factory",

@@ -14,6 +14,12 @@ def _small_cnn(input_shape, n_classes):
     return SmallCNN, {"in_channels": input_shape[1], "n_classes": n_classes}
 
 
+def _small_cnn1d(input_shape, n_classes):
+    from ._cnn1d import SmallCNN1d
+
+    return SmallCNN1d, {"in_channels": input_shape[1], "n_classes": n_classes}
+
+
 def _small_mlp(input_shape, n_classes):
     from ._mlp import ResidualMLP
 
@@ -36,6 +42,7 @@ def _resnet18(input_shape, n_classes):
 # name -> (input rank it takes, (input_shape, n_classes) -> (module, module parameters))
 MODELS = {
     "small_cnn": (4, _small_cnn),
+    "small_cnn1d": (3, _small_cnn1d),
     "small_mlp": (2, _small_mlp),
     "residual_mlp": (2, _residual_mlp),
     "resnet18": (4, _resnet18),
@@ -91,9 +98,11 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
         Shape of the training array, samples first.
     n_classes : int
         Number of classes (outputs).
-    model : {"small_cnn", "small_mlp", "residual_mlp", "resnet18"} or None, default=None
+    model : {"small_cnn", "small_cnn1d", "small_mlp", "residual_mlp", "resnet18"} or None, \
+default=None
         A key of ``MODELS``. None: ``"small_cnn"`` for images ``(n, C, H, W)``
-        (:class:`SmallCNN`), ``"small_mlp"`` for tables ``(n, d)`` (a
+        (:class:`SmallCNN`), ``"small_cnn1d"`` for signals ``(n, C, L)``
+        (:class:`SmallCNN1d`), ``"small_mlp"`` for tables ``(n, d)`` (a
         :class:`ResidualMLP` of 2 blocks of 64). ``"residual_mlp"`` is the
         paper's 20 x 256 2D model, ``"resnet18"`` the CIFAR ResNet-18.
     optimizer : {"adam", "sgd"}, default="adam"
@@ -137,6 +146,8 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
     ('SmallCNN', 20, None)
     >>> make_default_net((100, 2), 3).module__n_blocks  # a small residual MLP for tables
     2
+    >>> make_default_net((100, 1, 40), 3).module.__name__  # a 1-D CNN for signals
+    'SmallCNN1d'
     """
     import torch
     from skorch import NeuralNetClassifier
@@ -146,17 +157,18 @@ def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr
 
     input_shape = tuple(int(s) for s in input_shape)
     if model is None:
-        model = {4: "small_cnn", 2: "small_mlp"}.get(len(input_shape))
+        model = {4: "small_cnn", 3: "small_cnn1d", 2: "small_mlp"}.get(len(input_shape))
         if model is None:
             raise ValueError(
                 f"No default network for X of shape {input_shape}: the default handles tables "
-                "(n_samples, n_features) and images (n_samples, channels, height, width). "
+                "(n_samples, n_features), signals (n_samples, channels, length) and images "
+                "(n_samples, channels, height, width). "
                 "Pass your own skorch NeuralNetClassifier as `net`.")
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}; got {model!r}.")
     rank, factory = MODELS[model]
     if len(input_shape) != rank:
-        kind = "images (n, C, H, W)" if rank == 4 else "tables (n, d)"
+        kind = {4: "images (n, C, H, W)", 3: "signals (n, C, L)"}.get(rank, "tables (n, d)")
         raise ValueError(f"model {model!r} takes {kind}; X has shape {input_shape}.")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}.")

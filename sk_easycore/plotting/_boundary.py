@@ -144,7 +144,7 @@ def plot_coreset_boundaries(estimator, X, y, coresets, *, X_test=None, y_test=No
     >>> X, y = make_synthetic_2d(300, random_state=0)
     >>> axes = plot_coreset_boundaries(
     ...     KNeighborsClassifier(), X, y,
-    ...     {"first 60": np.arange(60), "random 0.2": RandomSelector(fraction=0.2, random_state=0)})
+    ...     {"first 60": np.arange(60), "random 0.2": RandomSelector(frac=0.2, random_state=0)})
     >>> [ax.get_title() for ax in axes]
     ['first 60: 60 points', 'random 0.2: 60 points']
     >>> plt.close("all")

@@ -117,9 +117,9 @@ def make_robust_scorer(attack="pgd", eps=8 / 255, **params):
     >>> net = NeuralNetClassifier(SmallCNN, criterion=torch.nn.CrossEntropyLoss,
     ...                           max_epochs=2, train_split=None, verbose=0)
     >>> pipe = Pipeline([("select", RandomSelector(random_state=0)), ("net", net)])
-    >>> search = GridSearchCV(pipe, {"select__fraction": [0.5, 1.0]}, cv=2,
+    >>> search = GridSearchCV(pipe, {"select__frac": [0.5, 1.0]}, cv=2,
     ...                       scoring=make_robust_scorer("fgsm", eps=0.05)).fit(X[:300], y[:300])
-    >>> sorted(search.cv_results_["param_select__fraction"].tolist())
+    >>> sorted(search.cv_results_["param_select__frac"].tolist())
     [0.5, 1.0]
     """
     spec_params = {k: params[k] for k in ("norm", "eps_step", "max_iter", "batch_size")

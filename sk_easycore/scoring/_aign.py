@@ -33,8 +33,8 @@ class AIGNScorer(BaseEstimator):
         The network to train (cloned, never modified). Any module skorch
         accepts works, and ``X`` keeps its rank (images stay 4-D). Its
         ``train_split`` is set to None so that every sample is scored. If None,
-        :func:`~sk_easycore.models.make_default_net` builds a small CNN (4-D X)
-        or residual MLP (2-D X) trained for 20 epochs.
+        :func:`~sk_easycore.models.make_default_net` builds a small CNN (4-D X),
+        1-D CNN (3-D X) or residual MLP (2-D X) trained for 20 epochs.
     mode : {"train", "eval"}, default="train"
         ``"train"``: take the norm from the training step's own backward pass
         (no extra pass over the data; the mean reduction of the loss is undone).
@@ -101,7 +101,7 @@ class AIGNScorer(BaseEstimator):
     select for another by passing the array as the scorer:
 
     >>> scores = scorer.scores_
-    >>> X_easy, y_easy = EasyCoreSelector(scorer=scores, fraction=0.3).fit_resample(
+    >>> X_easy, y_easy = EasyCoreSelector(scorer=scores, frac=0.3).fit_resample(
     ...     X[:200], y[:200])
     >>> X_easy.shape
     (60, 1, 8, 8)

@@ -64,7 +64,7 @@ class DeepFoolSelector(ProxyScoreSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import DeepFoolSelector
     >>> X, y = load_digits_images()
-    >>> selector = DeepFoolSelector(TrainingDynamics(max_epochs=2), max_iter=5, fraction=0.1,
+    >>> selector = DeepFoolSelector(TrainingDynamics(max_epochs=2), max_iter=5, frac=0.1,
     ...                             random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -80,14 +80,14 @@ class DeepFoolSelector(ProxyScoreSelector):
 
     def __init__(
         self, proxy=None, *, max_iter=10, epsilon=1e-6, batch_size=128, clip_values=(0.0, 1.0),
-        fraction=0.3, class_balanced=True, memory=None, random_state=None, verbose=0,
+        frac=0.3, class_balanced=True, memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.max_iter = max_iter
         self.epsilon = epsilon
         self.batch_size = batch_size
         self.clip_values = clip_values
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state

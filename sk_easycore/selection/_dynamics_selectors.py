@@ -10,7 +10,7 @@ from ._proxy import ProxyScoreSelector, proxy_attribute
 __all__ = ["EL2NSelector", "ForgettingSelector", "GraNdSelector", "HardCoreSelector"]
 
 _COMMON = """
-    fraction : float in (0, 1], default=0.3
+    frac : float in (0, 1], default=0.3
         Fraction of the rows to keep (of each class when ``class_balanced``).
     class_balanced : bool, default=True
         Rank within each class and keep the same fraction of each.
@@ -36,11 +36,11 @@ class _EarlyScoreSelector(ProxyScoreSelector):
     }
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, n_repeats=1, score_epoch=None, class_balanced=True,
+        self, proxy=None, *, frac=0.3, n_repeats=1, score_epoch=None, class_balanced=True,
         memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
-        self.fraction = fraction
+        self.frac = frac
         self.n_repeats = n_repeats
         self.score_epoch = score_epoch
         self.class_balanced = class_balanced
@@ -101,7 +101,7 @@ class GraNdSelector(_EarlyScoreSelector):
     >>> from sk_easycore.selection import GraNdSelector
     >>> X, y = load_digits_images()
     >>> proxy = TrainingDynamics(max_epochs=2)
-    >>> selector = GraNdSelector(proxy, fraction=0.1, random_state=0).fit(X[:300], y[:300])
+    >>> selector = GraNdSelector(proxy, frac=0.1, random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_), selector.scores_.shape
     (30, (300,))
     """
@@ -152,11 +152,11 @@ class _ProxyAttributeSelector(ProxyScoreSelector):
     _attribute = None
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        self, proxy=None, *, frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.proxy = proxy
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
@@ -203,7 +203,7 @@ class ForgettingSelector(_ProxyAttributeSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import ForgettingSelector
     >>> X, y = load_digits_images()
-    >>> selector = ForgettingSelector(TrainingDynamics(max_epochs=2), fraction=0.2,
+    >>> selector = ForgettingSelector(TrainingDynamics(max_epochs=2), frac=0.2,
     ...                               random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     60
@@ -254,7 +254,7 @@ class HardCoreSelector(_ProxyAttributeSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import HardCoreSelector
     >>> X, y = load_digits_images()
-    >>> selector = HardCoreSelector(TrainingDynamics(max_epochs=2), fraction=0.5,
+    >>> selector = HardCoreSelector(TrainingDynamics(max_epochs=2), frac=0.5,
     ...                             random_state=0).fit(X[:300], y[:300])
     >>> hard = selector.sample_indices_
     >>> bool(selector.scores_[hard].mean() > selector.scores_.mean())

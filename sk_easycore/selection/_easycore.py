@@ -22,10 +22,10 @@ class EasyCoreSelector(ScoreSelector):
         holds scores precomputed for exactly the ``X`` given to ``fit`` (for
         instance AIGN computed with another architecture). See
         :class:`ScoreSelector`.
-    fraction : float in (0, 1], default=0.3
+    frac : float in (0, 1], default=0.3
         Fraction of the rows to keep (of each class when ``class_balanced``).
     class_balanced : bool, default=True
-        Keep the easiest ``fraction`` of every class. The paper does not say
+        Keep the easiest ``frac`` of every class. The paper does not say
         whether its selection is global or per class (a co-author's related
         code ranks globally: ``class_balanced=False``). Global selection
         changes the class mix a lot: on digits the easiest 10% holds almost no
@@ -78,7 +78,7 @@ class EasyCoreSelector(ScoreSelector):
     ...     return NeuralNetClassifier(SmallCNN, criterion=torch.nn.CrossEntropyLoss,
     ...                                max_epochs=2, train_split=None, verbose=0)
     >>> pipe = Pipeline([
-    ...     ("select", EasyCoreSelector(AIGNScorer(small_net()), fraction=0.3,
+    ...     ("select", EasyCoreSelector(AIGNScorer(small_net()), frac=0.3,
     ...                                 random_state=0)),
     ...     ("net", small_net()),
     ... ]).fit(X[:300], y[:300])
@@ -93,11 +93,11 @@ class EasyCoreSelector(ScoreSelector):
     }
 
     def __init__(
-        self, scorer=None, *, fraction=0.3, class_balanced=True, memory=None,
+        self, scorer=None, *, frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.scorer = scorer
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state

@@ -132,7 +132,7 @@ class ModerateSelector(ProxyScoreSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import ModerateSelector
     >>> X, y = load_digits_images()
-    >>> selector = ModerateSelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = ModerateSelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                             random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -140,11 +140,11 @@ class ModerateSelector(ProxyScoreSelector):
     _keep = "middle"
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        self, proxy=None, *, frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.proxy = proxy
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
@@ -194,7 +194,7 @@ class CALSelector(ProxyScoreSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import CALSelector
     >>> X, y = load_digits_images()
-    >>> selector = CALSelector(TrainingDynamics(max_epochs=2), n_neighbors=5, fraction=0.1,
+    >>> selector = CALSelector(TrainingDynamics(max_epochs=2), n_neighbors=5, frac=0.1,
     ...                        random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -206,12 +206,12 @@ class CALSelector(ProxyScoreSelector):
     }
 
     def __init__(
-        self, proxy=None, *, n_neighbors=10, fraction=0.3, class_balanced=True, memory=None,
+        self, proxy=None, *, n_neighbors=10, frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.n_neighbors = n_neighbors
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state

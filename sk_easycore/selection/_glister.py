@@ -139,7 +139,7 @@ class GlisterSelector(ProxySelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import GlisterSelector
     >>> X, y = load_digits_images()
-    >>> selector = GlisterSelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = GlisterSelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                            random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_), len(selector.validation_indices_)
     (30, 30)
@@ -152,13 +152,13 @@ class GlisterSelector(ProxySelector):
     }
 
     def __init__(
-        self, proxy=None, *, validation=0.1, eta=0.1, fraction=0.3, class_balanced=True,
+        self, proxy=None, *, validation=0.1, eta=0.1, frac=0.3, class_balanced=True,
         memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.validation = validation
         self.eta = eta
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
@@ -194,7 +194,7 @@ class GlisterSelector(ProxySelector):
         val_features, val_logits, val_targets = self._validation_data(
             proxy, y, classes, y_index, embeddings, probas)
         orders = []
-        for rows, k in selection_groups(y, self.fraction, self.class_balanced):
+        for rows, k in selection_groups(y, self.frac, self.class_balanced):
             errors = np.array(probas[rows], dtype=np.float64)
             errors[np.arange(len(rows)), y_index[rows]] -= 1.0
             val = slice(None)

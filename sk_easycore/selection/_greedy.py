@@ -119,11 +119,11 @@ class _GreedySelector(ProxySelector):
     """Run a greedy ``_order(group_rows, k, rng)`` in every selection group."""
 
     def __init__(
-        self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+        self, proxy=None, *, frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.proxy = proxy
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
@@ -135,7 +135,7 @@ class _GreedySelector(ProxySelector):
         rng = check_random_state(self.random_state)
         orders = [
             rows[self._order(space[rows], k, rng)]
-            for rows, k in selection_groups(y, self.fraction, self.class_balanced)
+            for rows, k in selection_groups(y, self.frac, self.class_balanced)
         ]
         self.selection_order_ = np.concatenate(orders)
         return self.selection_order_
@@ -173,7 +173,7 @@ class HerdingSelector(_GreedySelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import HerdingSelector
     >>> X, y = load_digits_images()
-    >>> selector = HerdingSelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = HerdingSelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                            random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -218,7 +218,7 @@ class KCenterGreedySelector(_GreedySelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import KCenterGreedySelector
     >>> X, y = load_digits_images()
-    >>> selector = KCenterGreedySelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = KCenterGreedySelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                                  random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -265,7 +265,7 @@ class ContextualDiversitySelector(KCenterGreedySelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import ContextualDiversitySelector
     >>> X, y = load_digits_images()
-    >>> selector = ContextualDiversitySelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = ContextualDiversitySelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                                        random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30

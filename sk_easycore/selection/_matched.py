@@ -56,7 +56,7 @@ class MatchedRandomSelector(BaseSelector):
     >>> from sk_easycore.selection import EasyCoreSelector, MatchedRandomSelector
     >>> X, y = np.zeros((10, 2)), np.array([0] * 6 + [1] * 4)
     >>> scores = np.array([0, 1, 2, 3, 4, 5, 9, 9, 9, 9])
-    >>> easy = EasyCoreSelector(scores, fraction=0.5, class_balanced=False)
+    >>> easy = EasyCoreSelector(scores, frac=0.5, class_balanced=False)
     >>> MatchedRandomSelector(easy, random_state=0).fit(X, y).sampling_strategy_
     {0: 5, 1: 0}
     >>> MatchedRandomSelector({0: 1, 1: 2}, random_state=0).fit(X, y).sampling_strategy_

@@ -50,7 +50,7 @@ class ProxySelector(BaseSelector):
         The proxy (a :class:`~sk_easycore.scoring.TrainingDynamics` or any
         estimator with ``fit`` and the attributes the subclass reads); None
         uses ``TrainingDynamics()``.
-    fraction, class_balanced, random_state
+    frac, class_balanced, random_state
         As for :class:`~sk_easycore.base.BaseSelector`.
     memory : str, joblib.Memory or None
         A disk cache for the fitted proxy, besides the in-process one.
@@ -72,13 +72,13 @@ class ProxySelector(BaseSelector):
     >>> from sk_easycore.base import select_by_score
     >>> from sk_easycore.selection import ProxySelector
     >>> class LowestLoss(ProxySelector):  # keep the rows the proxy fits best
-    ...     def __init__(self, proxy=None, *, fraction=0.3, class_balanced=True, memory=None,
+    ...     def __init__(self, proxy=None, *, frac=0.3, class_balanced=True, memory=None,
     ...                  random_state=None, verbose=0):
-    ...         self.proxy, self.fraction, self.class_balanced = proxy, fraction, class_balanced
+    ...         self.proxy, self.frac, self.class_balanced = proxy, frac, class_balanced
     ...         self.memory, self.random_state, self.verbose = memory, random_state, verbose
     ...     def _select(self, X, y):
     ...         proxy = self._fit_proxy(X, y)
-    ...         return select_by_score(proxy.loss_, self.fraction, y=y, class_balanced=True)
+    ...         return select_by_score(proxy.loss_, self.frac, y=y, class_balanced=True)
     >>> from sk_easycore.datasets import load_digits_images
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> X, y = load_digits_images()
@@ -135,7 +135,7 @@ class ProxyScoreSelector(ProxySelector):
             self._scores(X, y), len(X), name=f"{type(self).__name__} scores"
         )
         return select_by_score(
-            self._ranking(), self.fraction, keep=self._keep, y=y,
+            self._ranking(), self.frac, keep=self._keep, y=y,
             class_balanced=self.class_balanced,
         )
 

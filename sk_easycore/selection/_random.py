@@ -13,7 +13,7 @@ class RandomSelector(BaseSelector):
 
     Parameters
     ----------
-    fraction : float in (0, 1], default=0.3
+    frac : float in (0, 1], default=0.3
         Fraction of the rows to keep (of each class when ``class_balanced``),
         rounded half up, exactly as the score-based selectors do; with
         ``class_balanced=True`` the per-class counts therefore equal those of
@@ -39,21 +39,21 @@ class RandomSelector(BaseSelector):
     >>> import numpy as np
     >>> from sk_easycore.selection import RandomSelector
     >>> X, y = np.zeros((10, 2)), np.array([0] * 6 + [1] * 4)
-    >>> RandomSelector(fraction=0.5, random_state=0).fit(X, y).sampling_strategy_
+    >>> RandomSelector(frac=0.5, random_state=0).fit(X, y).sampling_strategy_
     {0: 3, 1: 2}
     """
 
-    def __init__(self, *, fraction=0.3, class_balanced=True, random_state=None):
-        self.fraction = fraction
+    def __init__(self, *, frac=0.3, class_balanced=True, random_state=None):
+        self.frac = frac
         self.class_balanced = class_balanced
         self.random_state = random_state
 
     def _select(self, X, y):
         rng = check_random_state(self.random_state)
         if not self.class_balanced:
-            return rng.choice(len(y), size=n_to_keep(len(y), self.fraction), replace=False)
+            return rng.choice(len(y), size=n_to_keep(len(y), self.frac), replace=False)
         picked = [
             rng.choice(np.flatnonzero(y == label), size=quota, replace=False)
-            for label, quota in class_quotas(y, self.fraction).items()
+            for label, quota in class_quotas(y, self.frac).items()
         ]
         return np.concatenate(picked)

@@ -24,7 +24,7 @@ class ScoreSelector(BaseSelector):
         - an array of shape (n_samples,): scores precomputed for exactly the
           ``X`` this selector is fit on (for instance with another model);
         - None: :class:`~sk_easycore.scoring.AIGNScorer` with its defaults.
-    fraction : float in (0, 1], default=0.3
+    frac : float in (0, 1], default=0.3
         Fraction of the rows to keep (of each class when ``class_balanced``),
         rounded half up. 1.0 keeps everything.
     keep : {"lowest", "highest", "middle"}, default="lowest"
@@ -36,7 +36,7 @@ class ScoreSelector(BaseSelector):
         and the class mix follows the scores.
     memory : None, str or joblib.Memory, default=None
         Fitted scorers are cached in memory (keyed by the data and the scorer's
-        parameters, for seeded scorers only) so that a grid over ``fraction``
+        parameters, for seeded scorers only) so that a grid over ``frac``
         trains the scorer once per fold; a location also caches them on disk.
     random_state : int, RandomState instance or None, default=None
         Seeds the scorer when the scorer's own ``random_state`` is None.
@@ -70,7 +70,7 @@ class ScoreSelector(BaseSelector):
     >>> X = np.arange(8.0).reshape(8, 1)
     >>> y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     >>> scores = np.array([5, 1, 3, 2, 0, 9, 7, 8])
-    >>> ScoreSelector(scores, fraction=0.5, keep="highest").fit(X, y).sample_indices_
+    >>> ScoreSelector(scores, frac=0.5, keep="highest").fit(X, y).sample_indices_
     array([0, 2, 5, 7])
     """
 
@@ -83,11 +83,11 @@ class ScoreSelector(BaseSelector):
     }
 
     def __init__(
-        self, scorer=None, *, fraction=0.3, keep="lowest", class_balanced=True,
+        self, scorer=None, *, frac=0.3, keep="lowest", class_balanced=True,
         memory=None, random_state=None, verbose=0,
     ):
         self.scorer = scorer
-        self.fraction = fraction
+        self.frac = frac
         self.keep = keep
         self.class_balanced = class_balanced
         self.memory = memory
@@ -104,7 +104,7 @@ class ScoreSelector(BaseSelector):
     def _select(self, X, y):
         self.scores_ = self._compute_scores(X, y)
         return select_by_score(
-            self.scores_, self.fraction, keep=self._keep_rule(), y=y,
+            self.scores_, self.frac, keep=self._keep_rule(), y=y,
             class_balanced=self.class_balanced,
         )
 

@@ -131,7 +131,7 @@ class _SubmodularSelector(ProxySelector):
             probas = proxy_attribute(proxy, "probas_", name)
             _, y_index = np.unique(y, return_inverse=True)
         orders = []
-        for rows, k in selection_groups(y, self.fraction, self.class_balanced):
+        for rows, k in selection_groups(y, self.frac, self.class_balanced):
             if self.features == "gradient":
                 error = np.array(probas[rows], dtype=np.float32)
                 error[np.arange(len(rows)), y_index[rows]] -= 1.0
@@ -187,19 +187,19 @@ class FacilityLocationSelector(_SubmodularSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import FacilityLocationSelector
     >>> X, y = load_digits_images()
-    >>> selector = FacilityLocationSelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = FacilityLocationSelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                                     random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
     """
 
     def __init__(
-        self, proxy=None, *, features="gradient", fraction=0.3, class_balanced=True, memory=None,
+        self, proxy=None, *, features="gradient", frac=0.3, class_balanced=True, memory=None,
         random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.features = features
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state
@@ -235,7 +235,7 @@ class GraphCutSelector(_SubmodularSelector):
     >>> from sk_easycore.scoring import TrainingDynamics
     >>> from sk_easycore.selection import GraphCutSelector
     >>> X, y = load_digits_images()
-    >>> selector = GraphCutSelector(TrainingDynamics(max_epochs=2), fraction=0.1,
+    >>> selector = GraphCutSelector(TrainingDynamics(max_epochs=2), frac=0.1,
     ...                             random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
@@ -247,13 +247,13 @@ class GraphCutSelector(_SubmodularSelector):
     }
 
     def __init__(
-        self, proxy=None, *, lam=1.0, features="gradient", fraction=0.3, class_balanced=True,
+        self, proxy=None, *, lam=1.0, features="gradient", frac=0.3, class_balanced=True,
         memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.lam = lam
         self.features = features
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state

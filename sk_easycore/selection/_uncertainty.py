@@ -83,7 +83,7 @@ class UncertaintySelector(ProxyScoreSelector):
     >>> from sk_easycore.selection import UncertaintySelector
     >>> X, y = load_digits_images()
     >>> selector = UncertaintySelector(TrainingDynamics(max_epochs=2), method="entropy",
-    ...                                fraction=0.1, random_state=0).fit(X[:300], y[:300])
+    ...                                frac=0.1, random_state=0).fit(X[:300], y[:300])
     >>> len(selector.sample_indices_)
     30
     """
@@ -94,12 +94,12 @@ class UncertaintySelector(ProxyScoreSelector):
     }
 
     def __init__(
-        self, proxy=None, *, method="least_confidence", fraction=0.3, class_balanced=True,
+        self, proxy=None, *, method="least_confidence", frac=0.3, class_balanced=True,
         memory=None, random_state=None, verbose=0,
     ):
         self.proxy = proxy
         self.method = method
-        self.fraction = fraction
+        self.frac = frac
         self.class_balanced = class_balanced
         self.memory = memory
         self.random_state = random_state

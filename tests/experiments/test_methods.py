@@ -39,13 +39,13 @@ def test_forgetting_keeps_its_tie_break_with_averaged_and_precomputed_proxies(da
     X, y = data
     averaged = AveragedDynamics(TrainingDynamics(make_cnn(max_epochs=2)), n_runs=2,
                                 random_state=0).fit(X, y)
-    selector = ForgettingSelector(averaged, fraction=0.2).fit(X, y)
+    selector = ForgettingSelector(averaged, frac=0.2).fit(X, y)
     # ties in the averaged counts break by the averaged loss, not by row order
-    plain = ScoreSelector(averaged.forgetting_, fraction=0.2, keep="highest").fit(X, y)
+    plain = ScoreSelector(averaged.forgetting_, frac=0.2, keep="highest").fit(X, y)
     assert len(np.unique(averaged.forgetting_)) < len(y) / 2  # many ties to break
     assert not np.array_equal(selector.sample_indices_, plain.sample_indices_)
     path = save_dynamics(averaged, tmp_path / "averaged.npz", X, y)
-    again = ForgettingSelector(PrecomputedDynamics(path), fraction=0.2).fit(X, y)
+    again = ForgettingSelector(PrecomputedDynamics(path), frac=0.2).fit(X, y)
     np.testing.assert_array_equal(again.sample_indices_, selector.sample_indices_)
 
 

@@ -171,7 +171,7 @@ def test_scores_file_is_reused_and_checked(tmp_path):
     result = run_study(tmp_path / "study", verbose=0, scores=path,
                        **{**SETTINGS, "seeds": 1, "methods": ["easycore"]})
     (easy,) = [r for r in result.records if r.method == "easycore"]
-    expected = EasyCoreSelector(scores["aign"], fraction=0.3).fit(X, y).sample_indices_
+    expected = EasyCoreSelector(scores["aign"], frac=0.3).fit(X, y).sample_indices_
     np.testing.assert_array_equal(easy.sample_indices, expected)
 
 
@@ -191,9 +191,9 @@ def test_scoring_runs_average_aign_over_proxies(tmp_path):
             for r in range(2)]
     mean = (runs[0] + runs[1]) / 2
     (easy,) = [r for r in result.records if r.method == "easycore"]
-    expected = EasyCoreSelector(mean, fraction=0.3).fit(X, y).sample_indices_
+    expected = EasyCoreSelector(mean, frac=0.3).fit(X, y).sample_indices_
     np.testing.assert_array_equal(easy.sample_indices, expected)
-    single = EasyCoreSelector(runs[0], fraction=0.3).fit(X, y).sample_indices_
+    single = EasyCoreSelector(runs[0], frac=0.3).fit(X, y).sample_indices_
     assert not np.array_equal(single, expected)
 
 

@@ -85,9 +85,9 @@ def test_two_columns_only(spiral):
 def test_easy_hard_random_side_by_side_in_one_call(spiral):
     X, y = spiral
     scores = np.linalg.norm(X - 0.5, axis=1)  # hard = far from the centre, here
-    easy = ScoreSelector(scores, keep="lowest", fraction=0.25)
-    coresets = {"easy": easy, "hard": ScoreSelector(scores, keep="highest", fraction=0.25),
-                "random": RandomSelector(fraction=0.25, random_state=0),
+    easy = ScoreSelector(scores, keep="lowest", frac=0.25)
+    coresets = {"easy": easy, "hard": ScoreSelector(scores, keep="highest", frac=0.25),
+                "random": RandomSelector(frac=0.25, random_state=0),
                 "first 30": np.arange(30)}
     X_test, y_test = make_synthetic_2d(90, random_state=1)
     axes = plot_coreset_boundaries(KNeighborsClassifier(3), X, y, coresets,

@@ -55,7 +55,7 @@ def test_default_net_on_images(digits_small):
 def test_after_easycore_in_a_pipeline(digits_split):
     X_train, y_train, X_test, y_test = digits_split
     pipe = Pipeline([
-        ("select", EasyCoreSelector(AIGNScorer(make_cnn(max_epochs=2)), fraction=0.3,
+        ("select", EasyCoreSelector(AIGNScorer(make_cnn(max_epochs=2)), frac=0.3,
                                     random_state=0)),
         ("adv", _cheap()),
     ]).fit(X_train[:400], y_train[:400])

@@ -39,7 +39,7 @@ def test_shape_unknown_for_a_bare_net_still_gives_the_classes(trained_net):
 
 def test_pipeline_with_a_selector_uses_the_final_net(digits_small):
     X, y = digits_small
-    pipe = Pipeline([("select", RandomSelector(fraction=0.5, random_state=0)),
+    pipe = Pipeline([("select", RandomSelector(frac=0.5, random_state=0)),
                      ("net", make_cnn(max_epochs=1))]).fit(X, y)
     clf = to_art_classifier(pipe, input_shape=X.shape[1:])
     assert clf.model is pipe.named_steps["net"].module_
@@ -52,7 +52,7 @@ def test_input_shape_from_n_features_in_for_tables(rng):
     from sk_easycore.models import make_default_net
 
     net = make_default_net(X.shape, 3, max_epochs=1)
-    pipe = Pipeline([("select", RandomSelector(fraction=0.5, random_state=0)), ("net", net)])
+    pipe = Pipeline([("select", RandomSelector(frac=0.5, random_state=0)), ("net", net)])
     clf = to_art_classifier(pipe.fit(X, y))
     assert clf.input_shape == (5,) and clf.nb_classes == 3
 
@@ -67,7 +67,7 @@ def test_a_transformer_step_is_refused(digits_small):
 
 @pytest.mark.parametrize("make", [
     lambda: make_cnn(),
-    lambda: Pipeline([("select", EasyCoreSelector(fraction=0.5)), ("net", make_cnn())]),
+    lambda: Pipeline([("select", EasyCoreSelector(frac=0.5)), ("net", make_cnn())]),
 ], ids=["net", "pipeline"])
 def test_unfitted_raises_not_fitted(make):
     with pytest.raises(NotFittedError):

@@ -23,11 +23,11 @@ def _pipe():
 def test_grid_search_picks_the_fraction_by_adversarial_accuracy(digits):
     X, y = digits[0][:240], digits[1][:240]
     scorer = make_robust_scorer("pgd", eps=0.1, max_iter=3)
-    search = GridSearchCV(_pipe(), {"select__fraction": [0.3, 1.0]}, cv=2,
+    search = GridSearchCV(_pipe(), {"select__frac": [0.3, 1.0]}, cv=2,
                           scoring=scorer, error_score="raise").fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.all((0 <= scores) & (scores <= 1))
-    assert search.best_params_["select__fraction"] == [0.3, 1.0][int(np.argmax(scores))]
+    assert search.best_params_["select__frac"] == [0.3, 1.0][int(np.argmax(scores))]
     direct = adversarial_accuracy(search.best_estimator_, X, y, "pgd", eps=0.1, max_iter=3)
     assert scorer(search.best_estimator_, X, y) == pytest.approx(direct)
 
@@ -35,7 +35,7 @@ def test_grid_search_picks_the_fraction_by_adversarial_accuracy(digits):
 def test_multi_metric_with_refit_on_the_robust_score(digits):
     X, y = digits[0][:240], digits[1][:240]
     search = GridSearchCV(
-        _pipe(), {"select__fraction": [0.3, 1.0]}, cv=2, error_score="raise",
+        _pipe(), {"select__frac": [0.3, 1.0]}, cv=2, error_score="raise",
         scoring={"clean": "accuracy", "pgd": make_robust_scorer("pgd", eps=0.1, max_iter=3)},
         refit="pgd",
     ).fit(X, y)

@@ -155,8 +155,12 @@ def test_default_nets_for_images_and_tables(digits_small, rng):
     scorer = AIGNScorer(random_state=0).fit(tabular, labels)
     assert type(scorer.net_.module_).__name__ == "ResidualMLP"
     assert scorer.scores_.shape == (60,) and np.all(scorer.scores_ > 0)
+    signals = rng.rand(60, 2, 16).astype(np.float32)  # (n, channels, length)
+    scorer = AIGNScorer(random_state=0).fit(signals, labels)
+    assert type(scorer.net_.module_).__name__ == "SmallCNN1d"
+    assert scorer.scores_.shape == (60,) and np.all(scorer.scores_ > 0)
     with pytest.raises(ValueError, match="No default network for X of shape"):
-        AIGNScorer().fit(np.zeros((6, 2, 3)), [0, 1] * 3)
+        AIGNScorer().fit(np.zeros((6, 1, 2, 3, 4)), [0, 1] * 3)
 
 
 def test_string_labels_and_fitted_attributes(digits_small):

@@ -72,8 +72,8 @@ def test_study_on_digits_sizes_seeds_and_one_training(digits):
         N_INITIALIZED.clear()
         selectors = all_selectors(counting_proxy())
         for selector in selectors:
-            if "fraction" in selector.get_params():
-                selector.set_params(fraction=0.3)
+            if "frac" in selector.get_params():
+                selector.set_params(frac=0.3)
             selector.set_params(random_state=0).fit(X, y)
             assert selector.sampling_strategy_ == quotas, type(selector).__name__
             assert len(np.unique(selector.sample_indices_)) == sum(quotas.values())
@@ -81,7 +81,7 @@ def test_study_on_digits_sizes_seeds_and_one_training(digits):
         runs.append(selectors)
     for first, second in zip(*runs):
         np.testing.assert_array_equal(first.sample_indices_, second.sample_indices_)
-    unbalanced = GraNdSelector(counting_proxy(), fraction=0.3, class_balanced=False,
+    unbalanced = GraNdSelector(counting_proxy(), frac=0.3, class_balanced=False,
                                random_state=0).fit(X, y)
     assert len(unbalanced.sample_indices_) == round(0.3 * len(y))
 
@@ -101,7 +101,7 @@ def test_early_score_repeats_are_shared_between_grand_and_el2n(digits_small):
 def test_matched_random_copies_the_reference_class_mix(digits_small):
     X, y = digits_small
     N_INITIALIZED.clear()
-    easy = EasyCoreSelector(counting_proxy(), fraction=0.2, class_balanced=False, random_state=0)
+    easy = EasyCoreSelector(counting_proxy(), frac=0.2, class_balanced=False, random_state=0)
     easy.fit(X, y)
     matched = MatchedRandomSelector(easy, random_state=1).fit(X, y)
     assert len(N_INITIALIZED) == 1  # the reference reuses the fitted proxy
@@ -110,7 +110,7 @@ def test_matched_random_copies_the_reference_class_mix(digits_small):
     assert not np.array_equal(matched.sample_indices_, easy.sample_indices_)
     assert matched.reference_ is not easy  # fitted on a clone
     unseeded = MatchedRandomSelector(
-        EasyCoreSelector(counting_proxy(), fraction=0.2, class_balanced=False), random_state=0)
+        EasyCoreSelector(counting_proxy(), frac=0.2, class_balanced=False), random_state=0)
     assert unseeded.fit(X, y).reference_.random_state == 0  # seeded like `easy`: cache hit
     assert len(N_INITIALIZED) == 1
     other = MatchedRandomSelector(easy, random_state=2).fit(X, y)
@@ -128,5 +128,5 @@ def test_matched_random_from_counts_and_its_errors(digits_small):
         MatchedRandomSelector({42: 1}).fit(X, y)
     with pytest.raises(ValueError, match="must be an integer in \\[0, "):
         MatchedRandomSelector({0: 10_000}).fit(X, y)
-    random = RandomSelector(fraction=0.5, random_state=0)
+    random = RandomSelector(frac=0.5, random_state=0)
     assert MatchedRandomSelector(random).fit(X, y).sampling_strategy_ == class_quotas(y, 0.5)

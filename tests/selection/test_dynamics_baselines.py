@@ -39,17 +39,17 @@ def kept_per_class(selector):
 ])
 def test_dynamics_selectors_keep_the_highest(selector, attribute):
     proxy = FixedProxy(**{attribute: SCORES})
-    fitted = selector(proxy, fraction=0.5, random_state=0).fit(X, Y)
+    fitted = selector(proxy, frac=0.5, random_state=0).fit(X, Y)
     assert kept_per_class(fitted) == {0: {0, 2, 4}, 1: {7, 8, 9}}
     np.testing.assert_array_equal(fitted.scores_, SCORES)
-    overall = selector(proxy, fraction=0.25, class_balanced=False, random_state=0).fit(X, Y)
+    overall = selector(proxy, frac=0.25, class_balanced=False, random_state=0).fit(X, Y)
     np.testing.assert_array_equal(overall.sample_indices_, [2, 4, 7])  # 9, 7, 8
 
 
 def test_hardcore_is_the_complement_of_easycore():
     proxy = FixedProxy(scores=SCORES)
-    hard = HardCoreSelector(proxy, fraction=0.5, random_state=0).fit(X, Y)
-    easy = EasyCoreSelector(proxy, fraction=0.5, random_state=0).fit(X, Y)
+    hard = HardCoreSelector(proxy, frac=0.5, random_state=0).fit(X, Y)
+    easy = EasyCoreSelector(proxy, frac=0.5, random_state=0).fit(X, Y)
     assert set(hard.sample_indices_) | set(easy.sample_indices_) == set(range(12))
     assert not set(hard.sample_indices_) & set(easy.sample_indices_)
 
@@ -57,7 +57,7 @@ def test_hardcore_is_the_complement_of_easycore():
 def test_forgetting_ties_break_by_training_loss():
     forgetting = np.array([2, 0, 0, 0, 1, 1, 3, 0, 0, 0, 0, 0], dtype=float)
     loss = np.array([0.1, 0.5, 0.9, 0.2, 0.3, 0.4, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6])
-    fitted = ForgettingSelector(FixedProxy(forgetting=forgetting, loss=loss), fraction=0.5,
+    fitted = ForgettingSelector(FixedProxy(forgetting=forgetting, loss=loss), frac=0.5,
                                 random_state=0).fit(X, Y)
     # class 0: counts 2, 1, 1 first; class 1: count 3, then the highest losses among zeros
     assert kept_per_class(fitted) == {0: {0, 4, 5}, 1: {6, 7, 9}}
@@ -72,7 +72,7 @@ def test_uncertainty_keeps_the_most_uncertain_of_each_measure():
     proxy = FixedProxy(probas=probas)
     kept = {}
     for method in ("least_confidence", "entropy", "margin"):
-        fitted = UncertaintySelector(proxy, method=method, fraction=1 / 6,
+        fitted = UncertaintySelector(proxy, method=method, frac=1 / 6,
                                      random_state=0).fit(X, Y)
         kept[method] = kept_per_class(fitted)
         assert kept[method][1] == {8}
@@ -155,7 +155,7 @@ def test_deepfool_finds_the_distance_to_a_linear_boundary(rng):
     norms[np.arange(40), pred] = 1.0
     gaps[np.arange(40), pred] = np.inf
     distance = (gaps / norms).min(axis=1)
-    selector = DeepFoolSelector(LinearProxy(weight, bias), clip_values=None, fraction=0.25,
+    selector = DeepFoolSelector(LinearProxy(weight, bias), clip_values=None, frac=0.25,
                                 random_state=0).fit(Xf, yf)
     np.testing.assert_allclose(selector.scores_, distance, rtol=1e-3)
     for label in (0, 1):  # the closest to the boundary are kept

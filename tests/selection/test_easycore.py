@@ -31,7 +31,7 @@ def make_counting_scorer():
 
 def test_keeps_the_lowest_aign_of_each_class(digits_small):
     X, y = digits_small
-    selector = EasyCoreSelector(AIGNScorer(make_cnn()), fraction=0.3, random_state=0)
+    selector = EasyCoreSelector(AIGNScorer(make_cnn()), frac=0.3, random_state=0)
     X_res, y_res = selector.fit_resample(X, y)
     scores = selector.scores_
     for label in np.unique(y):
@@ -45,7 +45,7 @@ def test_keeps_the_lowest_aign_of_each_class(digits_small):
 
 def test_global_selection_keeps_the_lowest_overall(digits_small):
     X, y = digits_small
-    selector = EasyCoreSelector(AIGNScorer(make_cnn()), fraction=0.2, class_balanced=False,
+    selector = EasyCoreSelector(AIGNScorer(make_cnn()), frac=0.2, class_balanced=False,
                                 random_state=0).fit(X, y)
     kept = selector.scores_[selector.sample_indices_]
     dropped = np.delete(selector.scores_, selector.sample_indices_)
@@ -55,8 +55,8 @@ def test_global_selection_keeps_the_lowest_overall(digits_small):
 def test_hard_rows_are_the_complement_of_easy_rows(digits_small):
     X, y = digits_small
     scores = AIGNScorer(make_cnn(), random_state=0).fit(X, y).scores_
-    easy = EasyCoreSelector(scores, fraction=0.5, class_balanced=False).fit(X, y)
-    hard = ScoreSelector(scores, fraction=0.5, keep="highest", class_balanced=False).fit(X, y)
+    easy = EasyCoreSelector(scores, frac=0.5, class_balanced=False).fit(X, y)
+    hard = ScoreSelector(scores, frac=0.5, keep="highest", class_balanced=False).fit(X, y)
     assert np.intersect1d(easy.sample_indices_, hard.sample_indices_).size == 0
     assert len(easy.sample_indices_) + len(hard.sample_indices_) == len(X)
 
@@ -76,8 +76,8 @@ def test_same_random_state_same_selection(digits_small):
 def test_scores_from_one_model_select_for_another(digits_small):
     X, y = digits_small
     scores = AIGNScorer(make_cnn(), random_state=0).fit(X, y).scores_
-    selector = EasyCoreSelector(scores, fraction=0.3).fit(X, y)
-    direct = EasyCoreSelector(AIGNScorer(make_cnn(), random_state=0), fraction=0.3).fit(X, y)
+    selector = EasyCoreSelector(scores, frac=0.3).fit(X, y)
+    direct = EasyCoreSelector(AIGNScorer(make_cnn(), random_state=0), frac=0.3).fit(X, y)
     np.testing.assert_array_equal(selector.sample_indices_, direct.sample_indices_)
     assert not hasattr(selector, "scorer_")
 
@@ -86,7 +86,7 @@ def test_class_too_small_for_its_quota(digits_small):
     X, y = digits_small
     keep = np.r_[np.flatnonzero(y != 3), np.flatnonzero(y == 3)[:2]]
     with pytest.raises(ValueError, match="keeps round\\(0.1 \\* 2\\) = 0 samples of class 3"):
-        EasyCoreSelector(np.zeros(len(keep)), fraction=0.1).fit(X[keep], y[keep])
+        EasyCoreSelector(np.zeros(len(keep)), frac=0.1).fit(X[keep], y[keep])
 
 
 def test_pickle_fitted_selector(digits_small):
@@ -105,14 +105,14 @@ def test_grid_search_trains_the_scorer_once_per_fold(digits):
         ("select", EasyCoreSelector(make_counting_scorer(), random_state=0)),
         ("net", make_cnn(max_epochs=2)),
     ])
-    search = GridSearchCV(pipe, {"select__fraction": [0.1, 0.3, 0.5, 1.0]}, cv=2)
+    search = GridSearchCV(pipe, {"select__frac": [0.1, 0.3, 0.5, 1.0]}, cv=2)
     search.fit(X, y)
     # 2 folds + the refit on all rows; without the cache it would be 4 * 2 + 1 = 9
     assert len(N_INITIALIZED) == 3
-    assert search.best_params_["select__fraction"] in (0.1, 0.3, 0.5, 1.0)
+    assert search.best_params_["select__frac"] in (0.1, 0.3, 0.5, 1.0)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     best_selector = search.best_estimator_.named_steps["select"]
-    n_expected = sum(int(np.floor(search.best_params_["select__fraction"] * c + 0.5))
+    n_expected = sum(int(np.floor(search.best_params_["select__frac"] * c + 0.5))
                      for c in np.bincount(y))
     assert len(best_selector.sample_indices_) == n_expected
     # the selector is skipped at predict time: every test row gets a prediction

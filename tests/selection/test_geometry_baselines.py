@@ -26,7 +26,7 @@ def test_moderate_keeps_the_band_around_the_median_distance():
     values = np.array([0, 1, 3, 6, 10, 15, 21.0])
     embeddings = np.r_[values, values + 100][:, None]   # class 1: same shape, shifted
     y = np.repeat([0, 1], 7)
-    fitted = ModerateSelector(FixedProxy(embeddings=embeddings), fraction=3 / 7,
+    fitted = ModerateSelector(FixedProxy(embeddings=embeddings), frac=3 / 7,
                               random_state=0).fit(np.zeros((14, 1)), y)
     # distances to the median (6): 6 5 3 0 4 9 15 -> middle three: 4, 5, 6
     np.testing.assert_array_equal(fitted.scores_[:7], [6, 5, 3, 0, 4, 9, 15])
@@ -74,7 +74,7 @@ def test_cal_keeps_rows_predicted_unlike_their_neighbours(blobs):
     contrastive = [3, 17, 45, 80]
     probas[contrastive] = [0.1, 0.6, 0.3]
     fitted = CALSelector(FixedProxy(embeddings=embeddings, probas=probas), n_neighbors=5,
-                         fraction=0.1, class_balanced=False, random_state=0).fit(X, y)
+                         frac=0.1, class_balanced=False, random_state=0).fit(X, y)
     assert set(contrastive) <= set(fitted.sample_indices_)
 
 
@@ -90,7 +90,7 @@ def brute_herding(features, k):
 
 def test_herding_follows_the_class_mean(blobs):
     X, y, embeddings, _ = blobs
-    fitted = HerdingSelector(FixedProxy(embeddings=embeddings), fraction=0.2,
+    fitted = HerdingSelector(FixedProxy(embeddings=embeddings), frac=0.2,
                              random_state=0).fit(X, y)
     features = FixedProxy(embeddings=embeddings).fit(X, y).embeddings_.astype(np.float64)
     rng = np.random.RandomState(1)
@@ -115,7 +115,7 @@ def brute_farthest_first(distances, first, k):
 
 def test_k_center_greedy_picks_farthest_first(blobs):
     X, y, embeddings, _ = blobs
-    fitted = KCenterGreedySelector(FixedProxy(embeddings=embeddings), fraction=0.25,
+    fitted = KCenterGreedySelector(FixedProxy(embeddings=embeddings), frac=0.25,
                                    random_state=3).fit(X, y)
     features = FixedProxy(embeddings=embeddings).fit(X, y).embeddings_.astype(np.float64)
     for label in range(3):
@@ -124,7 +124,7 @@ def test_k_center_greedy_picks_farthest_first(blobs):
         distances = np.linalg.norm(features[rows][:, None] - features[rows][None], axis=2)
         first = int(np.flatnonzero(rows == order[0])[0])
         np.testing.assert_array_equal(order, rows[brute_farthest_first(distances, first, 10)])
-    other_seed = KCenterGreedySelector(FixedProxy(embeddings=embeddings), fraction=0.25,
+    other_seed = KCenterGreedySelector(FixedProxy(embeddings=embeddings), frac=0.25,
                                        random_state=4).fit(X, y)
     assert other_seed.selection_order_[0] != fitted.selection_order_[0]
 
@@ -133,7 +133,7 @@ def test_k_center_greedy_on_a_line():
     embeddings = np.array([[0.0], [1.0], [2.0], [10.0], [20.0], [0.5]])
     y = np.zeros(6, dtype=int)
     y[5] = 1  # a second class, so the selection is valid; global selection
-    fitted = KCenterGreedySelector(FixedProxy(embeddings=embeddings), fraction=0.5,
+    fitted = KCenterGreedySelector(FixedProxy(embeddings=embeddings), frac=0.5,
                                    class_balanced=False, random_state=0).fit(np.zeros((6, 1)), y)
     first = fitted.selection_order_[0]
     distances = np.abs(embeddings - embeddings.T)
@@ -144,7 +144,7 @@ def test_k_center_greedy_on_a_line():
 
 def test_contextual_diversity_uses_symmetric_kl_between_predictions(blobs):
     X, y, _, probas = blobs
-    fitted = ContextualDiversitySelector(FixedProxy(probas=probas), fraction=0.25,
+    fitted = ContextualDiversitySelector(FixedProxy(probas=probas), frac=0.25,
                                          random_state=0).fit(X, y)
     p = FixedProxy(probas=probas).fit(X, y).probas_.astype(np.float64)
     for label in range(3):

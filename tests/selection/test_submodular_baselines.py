@@ -61,9 +61,9 @@ def test_greedy_order_equals_the_naive_dense_greedy(outputs, features, method):
     X, y, embeddings, probas = outputs
     proxy = FixedProxy(embeddings=embeddings, probas=probas)
     if method == "facility_location":
-        selector = FacilityLocationSelector(proxy, features=features, fraction=0.2)
+        selector = FacilityLocationSelector(proxy, features=features, frac=0.2)
     else:
-        selector = GraphCutSelector(proxy, lam=0.7, features=features, fraction=0.2)
+        selector = GraphCutSelector(proxy, lam=0.7, features=features, frac=0.2)
     fitted = selector.set_params(random_state=0).fit(X, y)
     for label in range(3):
         rows = np.flatnonzero(y == label)
@@ -129,7 +129,7 @@ def test_glister_matches_autograd_and_updates_the_validation_gradient():
 def test_glister_selector_uses_a_stratified_validation_subset(outputs):
     X, y, embeddings, probas = outputs
     proxy = FixedProxy(embeddings=embeddings, probas=probas)
-    fitted = GlisterSelector(proxy, validation=0.2, fraction=0.1, random_state=0).fit(X, y)
+    fitted = GlisterSelector(proxy, validation=0.2, frac=0.1, random_state=0).fit(X, y)
     val = fitted.validation_indices_
     assert np.bincount(y[val]).tolist() == [6, 6, 6]
     rows = np.flatnonzero(y == 1)
@@ -138,5 +138,5 @@ def test_glister_selector_uses_a_stratified_validation_subset(outputs):
     expected = glister(embeddings[rows], errors, embeddings[same], np.log(probas[same]),
                        y[same], 3, eta=0.1)
     np.testing.assert_array_equal(fitted.selection_order_[3:6], rows[expected])
-    again = GlisterSelector(proxy, validation=0.2, fraction=0.1, random_state=0).fit(X, y)
+    again = GlisterSelector(proxy, validation=0.2, frac=0.1, random_state=0).fit(X, y)
     np.testing.assert_array_equal(again.sample_indices_, fitted.sample_indices_)
