@@ -27,6 +27,7 @@ from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
+from ._guards import check_column_scales, check_full_model
 from ._log import log_to
 from ._methods import build_selector
 from ._netcheck import check_net
@@ -154,7 +155,11 @@ def _select_coresets(config, pending, net, data, memory, verbose):
     jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
     order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
     selections = {}
-    for method, fraction, seed in tqdm(order, desc="coresets", disable=not verbose):
+    _show_progress(proxy, verbose)
+    bar = tqdm(order, desc="coresets", disable=not verbose)
+    for method, fraction, seed in bar:
+        # the first selector of a seed trains its proxy: its epochs get a bar of their own
+        bar.set_postfix_str(f"{method} f={fraction:g} seed {seed}")
         selector = build_selector(method, proxy=proxy, fraction=fraction,
                                   class_balanced=config.class_balanced, memory=memory,
                                   random_state=seed)
@@ -165,6 +170,15 @@ def _select_coresets(config, pending, net, data, memory, verbose):
         logger.info("selected %s f=%g seed %d: %d rows", method, fraction, seed,
                     len(selector.sample_indices_))
     return selections
+
+
+def _show_progress(proxy, verbose):
+    """Give the proxy's training a progress bar over epochs (cached fits ignore ``verbose``)."""
+    params = proxy.get_params()
+    for name in ("verbose", "proxy__verbose"):
+        if name in params:
+            proxy.set_params(**{name: int(bool(verbose))})
+            return
 
 
 def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_scheduler=None,
@@ -245,6 +259,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     with log_to(store.log_path):
         logger.info("study in %s: %d cells, %d finished, %d to run", out, len(cells),
                     len(cells) - len(pending), len(pending))
+        check_column_scales(loaded.X_train, config.recipe, own_net=net is not None)
         if pending:
             selections = _select_coresets(config, pending, net, loaded, os.fspath(store.proxies),
                                           verbose)
@@ -360,12 +375,14 @@ def write_report(out):
     from ..plotting import save_study_figures
 
     store = StudyStore(out)
-    store.load_config()
+    config = store.load_config()
     records = store.load_cells()
     result = StudyResult(store.root, records)
     if records:
+        check_full_model(records)
         figures = [p.name for p in save_study_figures(store.root, records)]
-        atomic_write_text(store.root / "summary.md", summary_markdown(records, figures=figures))
+        atomic_write_text(store.root / "summary.md",
+                          summary_markdown(records, figures=figures, config=config))
         atomic_write_text(store.root / "summary.csv", summary_csv(records))
         atomic_write_text(store.root / "differences.csv", differences_csv(records))
     return result

@@ -34,7 +34,7 @@ class StudyResult:
     >>> result = StudyResult("results/toy", [
     ...     {"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
     ...      "metrics": {"clean": 0.9, "pgd@0.1": 0.5}}])
-    >>> print(result.markdown().splitlines()[4])
+    >>> print(next(line for line in result.markdown().splitlines() if "| random |" in line))
     | standard | random | 0.3 | 90.0 +- n/a (1) | 50.0 +- n/a (1) |
     >>> result.to_records()[1]["attack"], result.to_records()[1]["eps"]
     ('pgd', 0.1)
