@@ -204,13 +204,13 @@ def save_study_figures(out, records=None, *, dpi=100):
     config = records[0].config
     dataset = data_label(config.get("data", config.get("dataset", "study")),
                          config.get("data_hash"))
-    units = ("L-inf eps in k/255 of pixels in [0, 1]" if is_unit_range(_clip_values(records))
+    units = ("L-inf eps as k/255 of pixels in [0, 1]" if is_unit_range(_clip_values(records))
              else "L-inf eps in input units")
     n_seeds = len({r.seed for r in records})
     fig = Figure(layout="constrained")
     plot_study_summary(records, axes=_summary_axes(None, len(regimes), n_metrics, 4, fig))
-    fig.suptitle(f"{dataset}: test accuracy of models trained on coresets, {n_seeds} seeds "
-                 f"({units})")
+    fig.suptitle(f"{dataset}: test accuracy of models trained on coresets\n"
+                 f"{n_seeds} seeds, {units}")
     paths = [_save(fig, out / "summary.png", dpi)]
     for regime in regimes:
         for attack in sorted(a for r, a in rows if r == regime and a != "clean"):

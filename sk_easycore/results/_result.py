@@ -1,5 +1,6 @@
 """StudyResult: the records of a study folder, as tables."""
 
+import json
 from pathlib import Path
 
 from ._records import as_record
@@ -45,8 +46,10 @@ class StudyResult:
         self.records = [as_record(r) for r in records]
 
     def markdown(self):
-        """The summary tables as Markdown."""
-        return summary_markdown(self.records)
+        """The summary as Markdown (what was run read from the folder's ``study.json`` if any)."""
+        path = self.out / "study.json"
+        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return summary_markdown(self.records, config=config)
 
     def to_records(self):
         """One dict per cell and metric: the cell's coordinates, ``attack``, ``eps``, ``accuracy``.
