@@ -27,19 +27,69 @@ SCALE_RATIO = 100.0
 
 
 class StudyWarning(UserWarning):
-    """A study ran, but some of its numbers may not mean what they seem."""
+    """A study ran, but some of its numbers may not mean what they seem.
+
+    The base of the study's warnings: silence or raise them all at once with
+    ``warnings.simplefilter(action, StudyWarning)``. Each is also a line in
+    the study's log.
+
+    Attributes
+    ----------
+    args : tuple
+        The message.
+
+    Examples
+    --------
+    >>> issubclass(ColumnScaleWarning, StudyWarning), issubclass(StudyWarning, UserWarning)
+    (True, True)
+    """
 
 
 class ColumnScaleWarning(StudyWarning):
-    """Table columns differ in scale by orders of magnitude and are not standardized."""
+    """Table columns differ in scale by orders of magnitude and nothing standardizes them.
+
+    Raised by :func:`~sk_easycore.experiments.run_study` before training when
+    the largest column standard deviation of a table's training rows is more
+    than 100 times the smallest and the recipe has ``standardize=False``.
+
+    Attributes
+    ----------
+    args : tuple
+        The message: the ratio, the two scales and what the largest eps is in each.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ColumnScaleWarning)  # I standardize in my net
+    ...     warnings.warn("columns", ColumnScaleWarning)
+    """
 
 
 class NearChanceWarning(StudyWarning):
-    """The full-data model's clean accuracy is near the majority-class rate."""
+    """The full-data model's clean accuracy is near the majority-class rate.
+
+    Raised when a study's report is written (the end of
+    :func:`~sk_easycore.experiments.run_study`, and
+    :func:`~sk_easycore.experiments.write_report`) when a regime's full-data
+    model, averaged over seeds, is within 5 points of the largest class's
+    share of the training rows; ``summary.md`` says so too.
+
+    Attributes
+    ----------
+    args : tuple
+        The message: the regime, its clean accuracy and the majority-class rate.
+
+    Examples
+    --------
+    >>> issubclass(NearChanceWarning, UserWarning)
+    True
+    """
 
 
 def _warn(category, message):
-    logger.warning("%s", message)
+    # the study log gets the line; the caller's console only the warning (see _log.py)
+    logger.warning("%s", message, extra={"shown_as_warning": True})
     warnings.warn(message, category, stacklevel=3)
 
 

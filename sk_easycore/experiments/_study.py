@@ -265,7 +265,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
                                           verbose)
             tasks, copies = _plan(config, pending, finished, selections, source, net)
             _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
-        result = write_report(out)
+        result = _write_report(out)
     return result
 
 
@@ -344,7 +344,8 @@ def write_report(out):
     The figures (``summary.png`` and one ``robustness_<regime>_<attack>.png`` per
     regime and attack, see :func:`sk_easycore.plotting.save_study_figures`) are
     written beside ``summary.md``, which embeds them. Every file is written
-    atomically.
+    atomically. A full-data model near chance is a
+    :class:`~sk_easycore.experiments.NearChanceWarning` and a line in ``study.log``.
 
     Parameters
     ----------
@@ -367,11 +368,18 @@ def write_report(out):
     ...                      "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
     >>> result = write_report(store.root)
     >>> sorted(p.name for p in store.root.glob("*.*"))  # doctest: +NORMALIZE_WHITESPACE
-    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',
-     'summary.md', 'summary.png']
+    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'study.log',
+     'summary.csv', 'summary.md', 'summary.png']
     >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
     True
     """
+    store = StudyStore(out)
+    store.load_config()  # not a study folder: the error, before a log file is made
+    with log_to(store.log_path):
+        return _write_report(out)
+
+
+def _write_report(out):
     from ..plotting import save_study_figures
 
     store = StudyStore(out)

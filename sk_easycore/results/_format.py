@@ -52,6 +52,17 @@ def eps_label(eps, clip_values=None):
 def metric_label(metric, clip_values=None):
     """A metric for titles and column heads: ``"clean"`` or ``"PGD eps=8/255"``.
 
+    Parameters
+    ----------
+    metric : Metric or str
+        ``Metric("pgd", 8 / 255)`` or its key ``"pgd@0.03137"``.
+    clip_values : sequence of two floats or None, default=None
+        The recipe's input range (see :func:`eps_label`).
+
+    Returns
+    -------
+    label : str
+
     Examples
     --------
     >>> metric_label("pgd@0.03137", (0, 1)), metric_label("clean")

@@ -220,12 +220,15 @@ def test_raw_table_columns_of_very_different_scales_warn(tmp_path, caplog):
     # the study warns and logs it, before training
     X = X.astype(np.float32)
     data = (X[::2], y[::2], X[1::2], y[1::2])
+    caplog.clear()
     with pytest.warns(ColumnScaleWarning), caplog.at_level(logging.WARNING), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore", NearChanceWarning)  # one epoch: it may well be
         run_study(tmp_path, data, verbose=0, methods=["random"], fractions=[0.5],
                   attacks=["fgsm"], seeds=1, epochs=1, standardize=False)
     assert "differ in scale" in (tmp_path / "study.log").read_text()
+    # shown once, as the warning: the log line stays in study.log
+    assert not any("differ in scale" in r.getMessage() for r in caplog.records)
 
 
 def test_a_full_data_model_near_chance_warns_in_the_report(tmp_path):
@@ -239,6 +242,8 @@ def test_a_full_data_model_near_chance_warns_in_the_report(tmp_path):
         write_report(tmp_path)
     assert "> **Warning**: the full-data model of `standard` training reaches 42.0%" in (
         tmp_path / "summary.md").read_text()
+    log = (tmp_path / "study.log").read_text()
+    assert log.count("within 5 points of the majority-class rate") == 1 and "WARNING" in log
     # a model well above the majority rate is quiet
     with warnings.catch_warnings():
         warnings.simplefilter("error", StudyWarning)
