@@ -38,6 +38,8 @@ class _Forward(logging.Handler):
     """Hand records on to the root logger's handlers when the root logger's level lets them."""
 
     def emit(self, record):
+        if getattr(record, "shown_as_warning", False):
+            return  # the caller sees it as a Python warning: once is enough
         root = logging.getLogger()
         if record.levelno >= root.getEffectiveLevel():
             root.handle(record)

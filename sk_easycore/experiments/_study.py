@@ -28,6 +28,7 @@ from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
+from ._guards import check_column_scales, check_full_model
 from ._log import log_to
 from ._methods import build_selector
 from ._netcheck import check_net
@@ -159,9 +160,13 @@ def _select_coresets(config, pending, net, data, memory, verbose):
     jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
     order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
     selections = {}
-    for method, fraction, seed in tqdm(order, desc="coresets", disable=not verbose):
+    bar = tqdm(order, desc="coresets", disable=not verbose)
+    for method, fraction, seed in bar:
         if seed not in proxies:
             proxies[seed] = make_proxy(config, net, data, seed=seed)
+            _show_progress(proxies[seed], verbose)
+        # the first selector of a seed trains its proxy: its epochs get a bar of their own
+        bar.set_postfix_str(f"{method} f={fraction:g} seed {seed}")
         selector = build_selector(method, proxy=proxies[seed], fraction=fraction,
                                   class_balanced=config.class_balanced, memory=memory,
                                   random_state=seed)
@@ -172,6 +177,15 @@ def _select_coresets(config, pending, net, data, memory, verbose):
         logger.info("selected %s f=%g seed %d: %d rows", method, fraction, seed,
                     len(selector.sample_indices_))
     return selections
+
+
+def _show_progress(proxy, verbose):
+    """Give the proxy's training a progress bar over epochs (cached fits ignore ``verbose``)."""
+    params = proxy.get_params()
+    for name in ("verbose", "proxy__verbose"):
+        if name in params:
+            proxy.set_params(**{name: int(bool(verbose))})
+            return
 
 
 def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_scheduler=None,
@@ -256,8 +270,9 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
                 logger.warning("this run's environment differs from the first run's in %s (%s): "
                                "its numbers may differ in the last bits and beyond", out,
                                "; ".join(config_differences(first, here)))
+            check_column_scales(loaded.X_train, config.recipe, own_net=net is not None)
             _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose)
-            result = write_report(out)
+            result = _write_report(out)
     finally:
         store.close()
     return result
@@ -390,6 +405,8 @@ def write_report(out):
     name, or of another configuration than ``study.json``) is named in a
     warning and left out; the next run of the study sets it aside and runs its
     cell again. In a read-only folder nothing is written (a warning says so).
+    A full-data model near chance is a
+    :class:`~sk_easycore.experiments.NearChanceWarning` and a line in ``study.log``.
 
     Parameters
     ----------
@@ -414,19 +431,30 @@ def write_report(out):
     >>> store.close()
     >>> result = write_report(store.root)
     >>> sorted(p.name for p in store.root.iterdir() if p.is_file())  # doctest: +NORMALIZE_WHITESPACE
-    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'summary.csv',
-     'summary.md', 'summary.png']
+    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'study.log',
+     'summary.csv', 'summary.md', 'summary.png']
     >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
     True
     """
+    store = StudyStore(out)
+    store.load_config()  # not a study folder: the error, before a log file is made
+    if not is_writable(store.root):  # no study.log either: the report is printed, not written
+        return _write_report(out)
+    with log_to(store.log_path):
+        return _write_report(out)
+
+
+def _write_report(out):
     from ..plotting import save_study_figures
 
     store = StudyStore(out)
-    store.load_config()
+    config = store.load_config()
     records, damaged = store.scan_cells()
     for path, reason in damaged:
         logger.warning("left out %s: %s", path, reason)
     result = StudyResult(store.root, records, damaged=[(p.name, why) for p, why in damaged])
+    if records:
+        check_full_model(records)
     if records and not is_writable(store.root):
         logger.warning("%s is read-only: summary.md, the CSV files and the figures are not "
                        "written", store.root)
@@ -434,7 +462,8 @@ def write_report(out):
         # the figures compare coresets: none yet (only full-data cells finished), no figures
         figures = ([p.name for p in save_study_figures(store.root, records)]
                    if any(r.method != FULL for r in records) else [])
-        atomic_write_text(store.root / "summary.md", summary_markdown(records, figures=figures))
+        atomic_write_text(store.root / "summary.md",
+                          summary_markdown(records, figures=figures, config=config))
         atomic_write_text(store.root / "summary.csv", summary_csv(records))
         atomic_write_text(store.root / "differences.csv", differences_csv(records))
         result.files = ["summary.md", "summary.csv", "differences.csv", *figures]

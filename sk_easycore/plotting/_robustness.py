@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..results import identical_coresets, summarize
+from ..results import eps_label, identical_coresets, summarize
+from ..results._format import is_unit_range
 from ._common import FULL, current_ax, method_colors, method_order, study_records
 
 __all__ = ["plot_accuracy_vs_eps"]
@@ -155,9 +156,21 @@ def _plot_study(records, attack, regime, fraction, methods, ax):
         eps, mean, std, _ = curves[(FULL, 1.0)]
         ax.errorbar(eps, mean, yerr=np.nan_to_num(std), color="0.5", linestyle="--",
                     capsize=3, label="full data")
-    ax.set_xlabel("eps (L-inf, input units)")
+    _eps_axis(ax, records, curves)
     ax.set_ylabel(f"{attack.upper()} accuracy (mean ± std, {n_seeds} seeds)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(f"{attack.upper()}, {regime} training, coreset {fraction:g}")
     ax.legend()
     return ax
+
+
+def _eps_axis(ax, records, curves):
+    """Label the budgets: ticks at k/255 for [0, 1] images, input units otherwise."""
+    clip = records[0].config.get("recipe", {}).get("clip_values")
+    budgets = sorted({float(e) for eps, *_ in curves.values() for e in eps if e > 0})
+    labels = [eps_label(e, clip) for e in budgets]
+    if is_unit_range(clip) and budgets and all("/" in label for label in labels):
+        ax.set_xticks([0.0] + budgets, ["0"] + labels)
+        ax.set_xlabel("eps (L-inf, pixels in [0, 1], as k/255)")
+    else:
+        ax.set_xlabel("eps (L-inf, input units)")

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import Metric, atomic_write, identical_coresets, summarize
+from ..results import (Metric, atomic_write, data_label, identical_coresets, metric_label,
+                       summarize)
+from ..results._format import is_unit_range
 from ._common import FULL, method_colors, method_order, new_axes, study_records
 from ._robustness import plot_accuracy_vs_eps
 
@@ -76,6 +78,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     if not records:
         raise ValueError("the study has no finished cells to plot.")
     rows = summarize(records)
+    clip = _clip_values(records)
     metrics = sorted({r["metric"] for r in rows}, key=Metric.sort_key) if metrics is None \
         else [Metric.parse(m) for m in metrics]
     regimes = sorted({r["regime"] for r in rows}, key=_regime_order) if regimes is None \
@@ -109,13 +112,17 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
                 ax.axhline(full["mean"], color="0.4", linestyle="--", label="full data")
             ax.set_xticks(x, [f"{f:g}" for f in fractions])
             ax.set_ylim(0, 1)
-            ax.set_title(f"{regime}: {metric.title()}")
+            ax.set_title(f"{regime}: {metric_label(metric, clip)}")
             ax.set_xlabel("coreset fraction")
             spec = ax.get_subplotspec()
             if spec is None or spec.is_first_col():
                 ax.set_ylabel("accuracy (mean ± std)")
     _legend(grid[0, 0])
     return grid
+
+
+def _clip_values(records):
+    return records[0].config.get("recipe", {}).get("clip_values")
 
 
 def _summary_axes(axes, n_regimes, n_metrics, max_cols, fig=None):
@@ -194,12 +201,16 @@ def save_study_figures(out, records=None, *, dpi=100):
     regimes = sorted({regime for regime, _ in rows}, key=_regime_order)
     n_metrics = len({m for r in records for m in r.metrics})
     fractions = sorted({r.fraction for r in records if r.method != FULL})
-    dataset = records[0].config.get("data", records[0].config.get("dataset", "study"))
+    config = records[0].config
+    dataset = data_label(config.get("data", config.get("dataset", "study")),
+                         config.get("data_hash"))
+    units = ("L-inf eps as k/255 of pixels in [0, 1]" if is_unit_range(_clip_values(records))
+             else "L-inf eps in input units")
     n_seeds = len({r.seed for r in records})
     fig = Figure(layout="constrained")
     plot_study_summary(records, axes=_summary_axes(None, len(regimes), n_metrics, 4, fig))
-    fig.suptitle(f"{dataset}: test accuracy of models trained on coresets, {n_seeds} seeds "
-                 "(L-inf eps in input units)")
+    fig.suptitle(f"{dataset}: test accuracy of models trained on coresets\n"
+                 f"{n_seeds} seeds, {units}")
     paths = [_save(fig, out / "summary.png", dpi)]
     for regime in regimes:
         for attack in sorted(a for r, a in rows if r == regime and a != "clean"):

@@ -1,5 +1,6 @@
 """StudyResult: the records of a study folder, as tables."""
 
+import json
 from pathlib import Path
 
 from ._records import as_record
@@ -40,7 +41,7 @@ class StudyResult:
     >>> result = StudyResult("results/toy", [
     ...     {"regime": "standard", "method": "random", "fraction": 0.3, "seed": 0,
     ...      "metrics": {"clean": 0.9, "pgd@0.1": 0.5}}])
-    >>> print(result.markdown().splitlines()[4])
+    >>> print(next(line for line in result.markdown().splitlines() if "| random |" in line))
     | standard | random | 0.3 | 90.0 +- n/a (1) | 50.0 +- n/a (1) |
     >>> result.to_records()[1]["attack"], result.to_records()[1]["eps"]
     ('pgd', 0.1)
@@ -53,8 +54,10 @@ class StudyResult:
         self.files = []
 
     def markdown(self):
-        """The summary tables as Markdown."""
-        return summary_markdown(self.records)
+        """The summary as Markdown (what was run read from the folder's ``study.json`` if any)."""
+        path = self.out / "study.json"
+        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return summary_markdown(self.records, config=config)
 
     def to_records(self):
         """One dict per cell and metric: the cell's coordinates, ``attack``, ``eps``, ``accuracy``.

@@ -104,7 +104,7 @@ def test_differences_pair_only_common_seeds_and_flag_single_pairs():
     records = [record("easycore", 0, 0.9), record("easycore", 1, 0.8), record("random", 1, 0.7)]
     (row,) = paired_differences(records, "random")
     assert row["n_pairs"] == 1 and row["mean_diff"] == pytest.approx(0.1)
-    assert math.isnan(row["ci_low"]) and row["verdict"] == "within noise"
+    assert math.isnan(row["ci_low"]) and row["verdict"] == "n/a (< 3 seeds)"
 
 
 def test_markdown_and_csv_hold_every_group():
@@ -120,10 +120,12 @@ def test_two_agreeing_seeds_are_not_a_verdict():
     records = [record(m, s, v) for m, vals in [("easycore", [0.9, 0.8]), ("random", [0.8, 0.7])]
                for s, v in enumerate(vals)]
     (row,) = paired_differences(records, "random")
-    assert row["ci_low"] == pytest.approx(0.1) and row["verdict"] == "within noise"
+    assert row["mean_diff"] == pytest.approx(0.1) and math.isnan(row["ci_low"])
+    assert row["verdict"] == "n/a (< 3 seeds)" and row["n_comparisons"] == 0
     section = summary_markdown(records).split("Paired difference from random")[1]
-    rows = [line for line in section.splitlines() if line.startswith("| standard")]
-    assert rows and not any("*" in line for line in rows)
+    rows = [line for line in section.split("\n## ")[0].splitlines()
+            if line.startswith("| standard")]
+    assert rows == ["| standard | easycore | 0.3 | 2 | +10.0 [n/a (< 3 seeds)] |"]
 
 
 def test_files_follow_the_umask(tmp_path):

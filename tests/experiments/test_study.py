@@ -222,7 +222,7 @@ def test_quiet_study_prints_only_its_table(tmp_path):
     done = subprocess.run(_cli(tmp_path / "quiet") + ["--seeds", "1"], capture_output=True,
                           text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0 and done.stderr == ""  # no log line, no bar, no warning
-    assert done.stdout.startswith("## Accuracy (%)")
+    assert done.stdout.startswith("# Study summary\n\n## What was run")
     log = (tmp_path / "quiet" / "study.log").read_text()
     assert "finished full__f1__standard__s0" in log  # the INFO lines went to the log
     mode = (tmp_path / "quiet" / "summary.md").stat().st_mode & 0o777
