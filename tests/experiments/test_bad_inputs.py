@@ -160,7 +160,7 @@ def test_a_misspelled_scorer_keyword_is_refused_naming_the_allowed_ones():
                                         "epsilon; allowed: .*num_random_init.*random_state"):
         make_robust_scorer("pgd", epsilon=0.1)
     with pytest.raises(TypeError, match="unknown keyword argument\\(s\\) max_queries; allowed: "
-                                        ".*n_queries"):
+                                        ".*attacks"):
         make_robust_scorer("autoattack", max_queries=10)
     # the keywords it names are the ones the attack takes
     assert "num_random_init=2" in repr(make_robust_scorer("pgd", eps=0.1, num_random_init=2))
