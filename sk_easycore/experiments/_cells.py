@@ -275,7 +275,7 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
             weight_decay=recipe.weight_decay, batch_size=recipe.batch_size, max_epochs=epochs,
             scheduler=recipe.scheduler if with_schedule else "none",
             augment=recipe.augment if with_augment else "none", precision=recipe.precision,
-            channels_last=recipe.channels_last)
+            channels_last=recipe.channels_last, compile=recipe.compile)
         if recipe.standardize:
             # standardized inside the model, per column or channel (dimension 1): eps stays
             # in the raw units of the data
@@ -328,7 +328,7 @@ def _train(task, data, indices, epochs):
                     with_schedule=False, with_augment=False)
     model = AdversarialTrainingClassifier(
         net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
-        max_iter=recipe.train_max_iter, scheduler=lr_scheduler(recipe.scheduler, epochs),
+        max_iter=recipe.train_max_iter, scheduler=lr_scheduler(recipe.scheduler, epochs, lr=recipe.lr),
         clip_values=recipe.clip_values, augment=recipe.augment, random_state=cell.seed,
         **({"inner": recipe.trades_inner} if cell.regime == "trades" else {}),
     )

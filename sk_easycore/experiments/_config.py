@@ -55,8 +55,9 @@ class Recipe:
         Rows per batch.
     epochs : int, default=30
         Epochs of a full-data model (coreset models: see the study's ``budget``).
-    scheduler : {"cosine", "none"} or None, default="none"
-        Learning-rate schedule over a model's epochs.
+    scheduler : {"cosine", "onecycle", "none"} or None, default="none"
+        Learning-rate schedule over a model's epochs (``"onecycle"``: up to
+        ``lr`` and down again, see :func:`~sk_easycore.models.lr_scheduler`).
     proxy_epochs : int, default=20
         Epochs of the proxy trained to compute AIGN and the other scores.
     eps : tuple of float, default=(0.05, 0.1, 0.2)
@@ -87,6 +88,12 @@ class Recipe:
         path; logits, losses and attack gradients stay float32).
     channels_last : bool, default=False
         The recipe's model keeps weights and image batches channels_last (GPU).
+    compile : bool, default=False
+        Compile the recipe's model with ``torch.compile`` (a GPU option).
+    name : str or None, default=None
+        The named recipe this one started from (``"paper"`` or ``"fast"``,
+        see :data:`~sk_easycore.experiments.RECIPES`), recorded with the
+        other fields; a folder refuses a study of another recipe.
     trades_inner : {"kl", "ce"}, default="kl"
         The inner maximization of TRADES training: TRADES' own KL term from a
         small Gaussian start, or ART's PGD on the cross-entropy
@@ -127,6 +134,8 @@ class Recipe:
     trades_inner: str = "kl"
     precision: str = "fp32"
     channels_last: bool = False
+    compile: bool = False
+    name: str = None
 
     def __post_init__(self):
         from ..models import MODELS
@@ -137,11 +146,15 @@ class Recipe:
                              f"of your own); got {self.model!r}.")
         if self.optimizer not in (None, "adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {self.optimizer!r}.")
-        if self.scheduler not in (None, "cosine", "none"):
-            raise ValueError(f"scheduler must be 'cosine' or 'none'; got {self.scheduler!r}.")
+        if self.scheduler not in (None, "cosine", "onecycle", "none"):
+            raise ValueError(f"scheduler must be 'cosine', 'onecycle' or 'none'; got "
+                             f"{self.scheduler!r}.")
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16'; got {self.precision!r}.")
         set_("channels_last", bool(self.channels_last))
+        set_("compile", bool(self.compile))
+        if self.name is not None and not isinstance(self.name, str):
+            raise ValueError(f"name must be a string or None; got {self.name!r}.")
         if self.trades_inner not in ("kl", "ce"):
             raise ValueError(f"trades_inner must be 'kl' or 'ce'; got {self.trades_inner!r}.")
         if self.augment not in AUGMENTATIONS:

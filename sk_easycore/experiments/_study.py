@@ -28,10 +28,12 @@ from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
+from ._devices import claimed_device, open_slots, resolve_devices
 from ._guards import check_column_scales, check_full_model
 from ._log import log_to
 from ._methods import build_selector
 from ._netcheck import check_net
+from ._registry import RECIPES, named_recipe
 
 __all__ = ["run_study", "study_config", "write_report"]
 
@@ -39,10 +41,10 @@ logger = logging.getLogger("sk_easycore.experiments")
 
 _RECIPE_FIELDS = {f.name for f in dataclasses.fields(Recipe)}
 _NET_FIELDS = ("model", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-               "scheduler", "standardize", "precision", "channels_last")
+               "scheduler", "standardize", "precision", "channels_last", "compile")
 
 
-def prepare_study(data="digits", *, net=None, data_root=None, **params):
+def prepare_study(data="digits", *, net=None, data_root=None, recipe=None, **params):
     """Resolve and load the data, choose the recipe, check every setting.
 
     Returns ``(config, source, loaded_data)``; see :func:`run_study` for the
@@ -51,15 +53,22 @@ def prepare_study(data="digits", *, net=None, data_root=None, **params):
     source = resolve_data(data, data_root)
     loaded = source.load()
     recipe_overrides = {k: params.pop(k) for k in list(params) if k in _RECIPE_FIELDS}
-    recipe = (source.recipe if source.recipe is not None
-              else default_recipe(loaded, own_net=net is not None))
+    if isinstance(recipe, str):
+        recipe = named_recipe(recipe)
+    elif recipe is not None and not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be None, a recipe name ({', '.join(RECIPES)}) or a "
+                        f"Recipe; got {type(recipe).__name__}.")
+    if recipe is None:
+        recipe = (source.recipe if source.recipe is not None
+                  else default_recipe(loaded, own_net=net is not None))
     if net is not None:
         check_net(net, loaded)  # a wrong factory or output size: one line, before any training
         epochs = net_epochs(net, loaded)
         own = {k: None for k in _NET_FIELDS
-               if k not in ("standardize", "precision", "channels_last")}
+               if k not in ("standardize", "precision", "channels_last", "compile")}
         recipe = dataclasses.replace(recipe, **own, standardize=False, precision="fp32",
-                                     channels_last=False, epochs=epochs, proxy_epochs=epochs)
+                                     channels_last=False, compile=False, epochs=epochs,
+                                     proxy_epochs=epochs)
     unknown = set(recipe_overrides) - _RECIPE_FIELDS
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}.")
@@ -188,8 +197,8 @@ def _show_progress(proxy, verbose):
             return
 
 
-def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_scheduler=None,
-              verbose=1, **params):
+def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jobs=1,
+              devices=None, dask_scheduler=None, dry_run=False, verbose=1, **params):
     """Run (or resume) a study and write its report; return a :class:`StudyResult`.
 
     Parameters
@@ -217,14 +226,31 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
         method's model the same initialisation.
     data_root : str or Path or None, default=None
         The folder a registered dataset is read from (CIFAR).
+    recipe : None, {"paper", "fast"} or Recipe, default=None
+        The recipe every model trains and is attacked by (the fields in
+        ``params`` override it): None takes the data's; ``"paper"`` is the
+        CIFAR recipe (300 epochs, cosine), ``"fast"`` its 40-epoch one-cycle
+        screening version (:data:`~sk_easycore.experiments.RECIPES`). Its
+        name is recorded in every cell; a folder of one recipe refuses another.
     n_jobs : int, default=1
         Cells run in this many processes on this machine (torch threads per
-        process: the machine's cores divided by ``n_jobs``).
+        process: the machine's cores divided by ``n_jobs``). On a CUDA machine
+        the processes share the GPUs of ``devices``, dealt round-robin.
+    devices : None, str or list of str, default=None
+        The CUDA devices the cells run on (``"cuda:0,cuda:1"``); None: every
+        visible one (none: the CPU). Each running cell holds one of ``n_jobs``
+        slots dealt round-robin over them (see ``_devices``); results are those
+        of a serial run.
     dask_scheduler : str or None, default=None
         Address of a running Dask distributed scheduler: cells are sent to its
         workers (needs ``distributed``), one torch thread per cell. Coresets are
         selected here first, so the workers need only the data (sent with every
         cell, or read by the registered loader on the worker).
+    dry_run : bool, default=False
+        Train nothing and write nothing: return the :class:`StudyPlan` of the
+        cells still to run, their epochs and attack work, and the device time
+        estimated from a short calibration on this device
+        (:func:`~sk_easycore.experiments.plan_study`).
     verbose : int, default=1
         0: silent; 1: progress bars over the coresets and the cells.
     **params
@@ -236,8 +262,8 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
 
     Returns
     -------
-    result : StudyResult
-        Every finished cell's record.
+    result : StudyResult or StudyPlan
+        Every finished cell's record (a dry run: the plan).
 
     See Also
     --------
@@ -257,8 +283,15 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
     ['robustness_standard_fgsm.png', 'summary.png']
     """
     out = Path(out).expanduser().resolve()  # workers may run in another folder
-    check_study_folder(out)  # before the data is loaded: a bad --out fails at once
-    config, source, loaded = prepare_study(data, net=net, data_root=data_root, **params)
+    placement = _placement(devices, dask_scheduler)
+    if not dry_run:
+        check_study_folder(out)  # before the data is loaded: a bad --out fails at once
+    config, source, loaded = prepare_study(data, net=net, data_root=data_root, recipe=recipe,
+                                           **params)
+    if dry_run:
+        from ._cost import plan_study
+
+        return plan_study(out, config, loaded, net, n_jobs=n_jobs, devices=placement)
     store = StudyStore(out)
     # where the proxies are trained and the coresets selected (each cell records its own)
     here = environment(_net_device(net, loaded, config))
@@ -271,7 +304,8 @@ def run_study(out, data="digits", *, net=None, data_root=None, n_jobs=1, dask_sc
                                "its numbers may differ in the last bits and beyond", out,
                                "; ".join(config_differences(first, here)))
             check_column_scales(loaded.X_train, config.recipe, own_net=net is not None)
-            _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose)
+            _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose,
+                         placement)
             result = _write_report(out)
     finally:
         store.close()
@@ -288,7 +322,8 @@ def _net_device(net, data, config):
     return study_net(config, net, data, data.n_classes, epochs=1, seed=0).device
 
 
-def _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose):
+def _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose,
+                 devices=()):
     """Run the cells no run has finished, sharing them with any other run of this study.
 
     Each round sets damaged cell files aside, takes (file-locks) the unfinished
@@ -318,7 +353,7 @@ def _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, ver
             selections = _select_coresets(config, mine, net, loaded, os.fspath(store.proxies),
                                           verbose)
             tasks, copies = _plan(config, mine, finished, selections, source, net)
-            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose)
+            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices)
         finally:
             for cell in mine:
                 store.release(cell.key)
@@ -351,20 +386,34 @@ def _copy_record(record, cell, select_s):
                                same_coreset_as=record.key, timings=timings)
 
 
-def _run_one(task, threads):
+def _placement(devices, dask_scheduler):
+    if dask_scheduler is not None:
+        if devices is not None:
+            raise ValueError("devices places the cells of --n-jobs on this machine; a Dask "
+                             "worker uses the GPU it sees (start one per GPU with "
+                             "CUDA_VISIBLE_DEVICES=i).")
+        return []
+    return resolve_devices(devices)
+
+
+def _run_one(task, threads, slots=None):
     if threads is not None:  # a worker process: share the cores among the workers
         import torch
 
         torch.set_num_threads(threads)
-    return run_cell(task)
+    if slots is None:
+        return run_cell(task)
+    with claimed_device(slots):  # this process's "cuda" is the slot's GPU for the cell
+        return run_cell(task)
 
 
-def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
+def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=()):
     finished = {r.key: r for r in store.load_cells()}
     for source_key in [k for k in copies if k in finished]:
         for cell, select_s in copies.pop(source_key):
             store.save_cell(_copy_record(finished[source_key], cell, select_s))
     threads = None  # serial: leave the caller's torch threads alone
+    n_workers = 1
     if dask_scheduler is not None:
         threads = 1  # a Dask worker runs one cell per worker thread
     elif n_jobs != 1:
@@ -373,6 +422,7 @@ def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
     n_cells = len(tasks) + sum(len(c) for c in copies.values())
     bar = tqdm(total=n_cells, desc="cells", unit="cell", disable=not verbose)
     with ExitStack() as stack:
+        slots = open_slots(devices, n_workers, stack)
         if dask_scheduler is not None:
             from distributed import Client
 
@@ -380,7 +430,7 @@ def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose):
             stack.enter_context(parallel_config(backend="dask"))
             n_jobs = -1
         results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_one)(task, threads) for task in tasks)
+            delayed(_run_one)(task, threads, slots) for task in tasks)
         for record in results:
             store.save_cell(record)
             store.release(record.key)

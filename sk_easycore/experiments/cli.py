@@ -103,6 +103,10 @@ def _add_data_args(parser):
                       "imported and runs, with your permissions, in this process and every "
                       "worker: name only code you trust")
     recipe = parser.add_argument_group("training recipe (defaults depend on the data)")
+    recipe.add_argument("--recipe", choices=["paper", "fast"],
+                        help="a named recipe instead of the data's: paper (the CIFAR recipe, "
+                        "300 epochs, cosine) or fast (its 40-epoch one-cycle screening "
+                        "version); recorded in every cell, never mixed in one folder")
     recipe.add_argument("--epochs", type=int, metavar="N",
                         help="epochs of every target model trained on the full data (coreset "
                         "models: see --budget)")
@@ -118,6 +122,8 @@ def _add_data_args(parser):
                         help="bf16: the recipe's model under bfloat16 autocast (GPU fast path)")
     recipe.add_argument("--channels-last", action="store_true", default=None,
                         help="channels_last weights and batches (ResNet on a GPU)")
+    recipe.add_argument("--compile", action="store_true", default=None,
+                        help="compile the recipe's model with torch.compile (GPU)")
 
 
 def _data_and_net(args):
@@ -138,7 +144,8 @@ def _data_and_net(args):
     overrides.update({"epochs": args.epochs, "proxy_epochs": args.proxy_epochs,
                       "batch_size": args.batch_size, "lr": args.lr,
                       "weight_decay": args.weight_decay, "augment": args.augment,
-                      "precision": args.precision, "channels_last": args.channels_last})
+                      "precision": args.precision, "channels_last": args.channels_last,
+                      "compile": args.compile, "recipe": args.recipe})
     return data, net, {k: v for k, v in overrides.items() if v is not None}
 
 
@@ -204,7 +211,15 @@ def _parser():
                        help="an .npz written by `sk-easycore score`: every method reads its "
                        "proxy from it instead of training one")
     study.add_argument("--n-jobs", type=int, default=1,
-                       help="run cells in this many processes on this machine (default: 1)")
+                       help="run cells in this many processes on this machine (default: 1); "
+                       "on a CUDA machine they share the GPUs of --devices, dealt round-robin")
+    study.add_argument("--devices", metavar="LIST",
+                       help="CUDA devices the cells run on, e.g. cuda:0,cuda:1 (default: every "
+                       "visible one)")
+    study.add_argument("--dry-run", action="store_true",
+                       help="train nothing, write nothing: print the cells still to run, their "
+                       "epochs and attack work, and the device time estimated from a few "
+                       "timed batches of each path on this device")
     study.add_argument("--dask-scheduler", metavar="ADDRESS",
                        help="send cells to a running Dask distributed scheduler "
                        "(pip install 'sk-easycore[dask]')")
@@ -256,12 +271,13 @@ def main(argv=None):
             data, net, overrides = _data_and_net(args)
             result = run_study(
                 args.out, data, net=net, data_root=args.data_root, n_jobs=args.n_jobs,
-                dask_scheduler=args.dask_scheduler, verbose=0 if quiet else 1,
+                dask_scheduler=args.dask_scheduler, devices=args.devices,
+                dry_run=args.dry_run, verbose=0 if quiet else 1,
                 methods=args.methods, fractions=args.fractions, regimes=args.regimes,
                 attacks=args.attacks, eps=args.eps, seeds=args.seeds, budget=args.budget,
                 scoring_runs=args.scoring_runs, class_balanced=not args.global_selection,
                 scores=args.scores, autoattack_samples=args.autoattack_samples, **overrides)
-            print(result.markdown())
+            print(result if args.dry_run else result.markdown())
         elif args.command == "score":
             from ._scores import save_scores
 

@@ -50,15 +50,25 @@ MODELS = {
 OPTIMIZERS = ("adam", "sgd")
 
 
-def lr_scheduler(name, epochs):
+SCHEDULERS = ("cosine", "onecycle", "none")
+
+
+def lr_scheduler(name, epochs, *, lr=None):
     """``optimizer -> scheduler`` for a schedule named ``name`` over ``epochs`` epochs, or None.
+
+    Every schedule is stepped once per epoch.
 
     Parameters
     ----------
-    name : {"cosine", "none"} or None
-        Cosine annealing to 0 over the epochs, or a constant learning rate.
+    name : {"cosine", "onecycle", "none"} or None
+        Cosine annealing to 0 over the epochs; one cycle (torch's ``OneCycleLR``
+        over the epochs: from ``lr / 25`` up to ``lr`` in the first 30%, then
+        cosine down to ``lr / 1e5``; momentum left as the optimizer has it); or
+        a constant learning rate.
     epochs : int
         The training's epochs.
+    lr : float or None, default=None
+        The peak learning rate of ``"onecycle"`` (required there, unused otherwise).
 
     Returns
     -------
@@ -68,6 +78,8 @@ def lr_scheduler(name, epochs):
     --------
     >>> lr_scheduler("cosine", 300).keywords
     {'T_max': 300}
+    >>> lr_scheduler("onecycle", 40, lr=0.1).keywords["total_steps"]
+    40
     >>> lr_scheduler("none", 300) is None
     True
     """
@@ -77,13 +89,18 @@ def lr_scheduler(name, epochs):
 
     if name == "cosine":
         return functools.partial(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=int(epochs))
-    raise ValueError(f"scheduler must be 'cosine' or 'none'; got {name!r}.")
+    if name == "onecycle":
+        if lr is None:
+            raise ValueError("scheduler='onecycle' needs lr, its peak learning rate.")
+        return functools.partial(torch.optim.lr_scheduler.OneCycleLR, max_lr=float(lr),
+                                 total_steps=int(epochs), cycle_momentum=False)
+    raise ValueError(f"scheduler must be one of {SCHEDULERS}; got {name!r}.")
 
 
 def make_default_net(input_shape, n_classes, *, model=None, optimizer="adam", lr=1e-3,
                      momentum=0.9, weight_decay=None, batch_size=64, max_epochs=20,
                      scheduler="none", augment="none", precision="fp32", channels_last=False,
-                     device=None, verbose=0):
+                     compile=False, device=None, verbose=0):
     """Build the skorch classifier the library trains when you give it none.
 
     Every net of the library comes from here: the default of
@@ -117,8 +134,9 @@ default=None
         Rows per batch.
     max_epochs : int, default=20
         Training epochs.
-    scheduler : {"cosine", "none"}, default="none"
-        Learning-rate schedule over ``max_epochs`` (a skorch ``LRScheduler``).
+    scheduler : {"cosine", "onecycle", "none"}, default="none"
+        Learning-rate schedule over ``max_epochs`` (a skorch ``LRScheduler``
+        stepped every epoch; see :func:`lr_scheduler`).
     augment : {"none", "crop_flip"}, default="none"
         Training augmentation, applied to every training batch on the net's
         device; never to predictions or evaluation passes. With any value the
@@ -129,6 +147,10 @@ default=None
         logits stay float32), the GPU fast path.
     channels_last : bool, default=False
         Keep weights and image batches in the channels_last layout (ResNet on GPU).
+    compile : bool, default=False
+        Compile the module with ``torch.compile`` when the net is initialized
+        (skorch's ``compile``; a GPU option: compiling takes a minute or so,
+        repaid over long trainings).
     device : str or None, default=None
         None: CUDA when available, else the CPU.
     verbose : int, default=0
@@ -197,7 +219,7 @@ default=None
     params.update(iterator_train=DeviceLoader, iterator_train__augment=augment,
                   iterator_train__device=device)
     callbacks = []
-    schedule = lr_scheduler(scheduler, max_epochs)
+    schedule = lr_scheduler(scheduler, max_epochs, lr=lr)
     if schedule is not None:
         callbacks.append(("lr_schedule", LRScheduler(schedule.func, **schedule.keywords)))
     return NeuralNetClassifier(
@@ -212,5 +234,6 @@ default=None
         iterator_train__shuffle=True,
         callbacks=callbacks,
         device=device,
+        compile=bool(compile),
         verbose=verbose,
     )
