@@ -159,11 +159,16 @@ def test_named_recipes_are_recorded_and_never_mixed(tmp_path):
                     epochs=1, proxy_epochs=1)
     config = study_config("cifar10", recipe="paper", **settings)
     assert config.to_dict()["recipe"]["name"] == "paper"
-    StudyStore(tmp_path / "study").open(config.to_dict())
+    store = StudyStore(tmp_path / "study")
+    store.open(config.to_dict())
+    # a finished cell: a folder with none would take the new configuration (a failed first run)
+    store.save_cell({"regime": "standard", "method": "full", "seed": 0, "fraction": 1.0,
+                     "metrics": {"clean": 0.5}, "config": config.to_dict()})
+    store.close()
     with pytest.raises(ValueError, match="different study(.|\n)*recipe.name: 'paper' "
                        "\\(folder\\) != 'fast'(.|\n)*recipe.scheduler"):
         run_study(tmp_path / "study", "cifar10", recipe="fast", verbose=0, **settings)
-    assert not list((tmp_path / "study" / "cells").iterdir())
+    assert len(list((tmp_path / "study" / "cells").iterdir())) == 1
     with pytest.raises(ValueError, match="recipe must be one of \\['fast', 'paper'\\]"):
         study_config("digits", recipe="slow")
 
