@@ -55,6 +55,29 @@ def _project_torch(x_adv, x, eps, norm, clip_values):
     return x_adv
 
 
+def _project_exact(x_adv, x, eps, norm, clip_values):
+    """:func:`~sk_easycore.robustness._ops.project` on tensors, on their device.
+
+    The same float64 arithmetic, then the float32 result rounded toward ``x``:
+    bounds exact. For L-inf (and any clipping) the result equals ``project``'s
+    to the bit; for L2 the row norms are summed in torch's order, not numpy's.
+    """
+    x64 = x.double()
+    delta = x_adv.double() - x64
+    if norm == "inf":
+        delta = delta.clamp(-eps, eps)
+    else:
+        norms = delta.flatten(1).norm(dim=1)
+        scale = torch.where(norms > eps, eps / norms.clamp_min(1e-30), 1.0)
+        delta = delta * scale.view(-1, *([1] * (delta.dim() - 1)))
+    exact = x64 + delta
+    if clip_values is not None:
+        exact = exact.clamp(*clip_values)
+    out = exact.to(x.dtype)
+    away = (out.double() - x64).abs() > (exact - x64).abs()
+    return torch.where(away, torch.nextafter(out, x), out)
+
+
 class _TradesKL:
     """Maximize ``KL(f(x) || f(x'))`` over the ``eps``-ball: TRADES' inner maximization.
 
@@ -217,6 +240,38 @@ class _TradesKL:
             model.train(was_training)
         logger.debug("TradesKLAttack: %d samples, %d steps", len(x), self.max_iter)
         return project(out, x, self.eps, self._norm, clip_values)
+
+    def generate_tensor(self, x):
+        """:meth:`generate` on a float32 tensor, on its device, without leaving it.
+
+        The same examples as ``generate(x.cpu().numpy())`` with the same seed
+        (to the bit for L-inf; see :func:`_project_exact` for L2), as a tensor
+        on ``x``'s device: the path of the adversarial trainer, whose batches
+        stay on the device.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_samples, ...), float32
+            Inputs, inside the classifier's ``clip_values``, on its device.
+
+        Returns
+        -------
+        x_adv : torch.Tensor of x's shape, dtype and device
+        """
+        if x.dim() < 2:
+            raise ValueError(f"x must have shape (n_samples, ...); got shape {tuple(x.shape)}.")
+        clip_values = self._clip_values()
+        model = self.estimator._model
+        was_training = model.training
+        model.eval()
+        try:
+            with input_gradients_only(model):
+                out = torch.cat([self._attack_batch(x[start:start + self.batch_size],
+                                                    clip_values)
+                                 for start in range(0, len(x), self.batch_size)])
+        finally:
+            model.train(was_training)
+        return _project_exact(out, x, self.eps, self._norm, clip_values)
 
 
 @functools.cache

@@ -20,6 +20,7 @@ from ._guards import art_quiet, seeded
 from ._attacks import AttackSpec, check_attack_data
 from ._ops import input_gradients_only
 from ._generator import batch_generator, epoch_order
+from ._trades_trainer import device_trades_trainer
 
 __all__ = ["AdversarialTrainingClassifier"]
 
@@ -266,7 +267,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         self : AdversarialTrainingClassifier
             The fitted estimator.
         """
-        from art.defences.trainer import AdversarialTrainer, AdversarialTrainerTRADESPyTorch
+        from art.defences.trainer import AdversarialTrainer
 
         self._validate_params()
         if self.eps_step > self.eps:
@@ -327,12 +328,14 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
                 attack = spec.build(classifier, verbose=self.verbose > 1)
             attack.generate = _without_weight_gradients(attack.generate, classifier.model)
             if self.method == "trades":
-                trainer = AdversarialTrainerTRADESPyTorch(classifier, attack, beta=self.beta)
-            else:
+                # ART's TRADES trainer, its batches kept on the device (same weights to the bit)
+                trainer = device_trades_trainer(classifier, attack, beta=self.beta)
+            else:  # ART's PGD trainer and its classifier's fit take numpy batches
                 trainer = AdversarialTrainer(classifier, attack, ratio=1.0)
             scheduler = None if self.scheduler is None else self.scheduler(net.optimizer_)
             generator = batch_generator(X, y_encoded, batch_size, augment=self.augment,
-                                        device=net.device, clip_values=clip_values)
+                                        device=net.device, clip_values=clip_values,
+                                        on_device=self.method == "trades")
             history = []
             for epoch in tqdm(range(max_epochs), desc=f"{self.method} training",
                               disable=not self.verbose):
