@@ -68,7 +68,8 @@ with tempfile.TemporaryDirectory() as out:
         out, (X_train, y_train, X_test, y_test), net=make_net, verbose=0,
         methods=["easycore", "random", "el2n"], fractions=[0.1, 0.3],
         seeds=SEEDS, attacks=["fgsm", "pgd"], eps=[0.1, 0.3])
-print(result.markdown().split("\n\n## ")[2])  # the table of means, after what was run
+# the table of means, after what was run
+print(result.markdown().split("\n\n## ")[2])
 
 axes = plot_study_summary(result, max_cols=5)
 fig = axes[0, 0].figure

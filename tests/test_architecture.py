@@ -26,8 +26,8 @@ ALLOWED = {
     "base": {"data", "utils"},
     "selection": {"_cache", "base", "data", "robustness", "scoring", "utils"},
     "plotting": {"results", "robustness", "utils"},
-    "experiments": {"_cache", "_lazy", "data", "datasets", "models", "plotting", "results",
-                    "robustness", "scoring", "selection", "utils", "__init__"},
+    "experiments": {"_cache", "_lazy", "base", "data", "datasets", "models", "plotting",
+                    "results", "robustness", "scoring", "selection", "utils", "__init__"},
     "__init__": {"_lazy"},
 }
 

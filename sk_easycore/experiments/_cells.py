@@ -19,7 +19,7 @@ import numpy as np
 
 from ..data import input_shape, take
 from ..models import lr_scheduler, make_default_net
-from ..results import CellRecord, Metric, cell_key
+from ..results import FULL, CellRecord, Metric, cell_key
 from ..robustness import AdversarialTrainingClassifier, robustness_report
 from ..utils import initialize_net, redraw_parameters, torch_seed
 
@@ -403,3 +403,13 @@ def run_cell(task):
 def _device(model):
     net = getattr(model, "net_", model)  # the adversarial trainer's net, or the net
     return getattr(net, "device", None)
+
+
+def study_cells(config):
+    """Every cell of a study, full-data rows included, seed-major order."""
+    cells = []
+    for seed in config.seeds:
+        for regime in config.regimes:
+            cells.append(Cell(FULL, 1.0, regime, seed))
+            cells += [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
+    return cells

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..base import selection_groups
 from ..results import FULL, config_differences
 from ._calibrate import AUTOATTACKS, calibrate
-from ._cells import target_epochs
+from ._cells import study_cells, target_epochs
 from ._methods import MATCHED_CONTROL, METHODS, _accepted, selector_ref
 
 __all__ = ["StudyPlan", "plan_study"]
@@ -46,7 +46,7 @@ class StudyPlan:
     Made by ``run_study(..., dry_run=True)``; ``print(plan)`` gives the report
     the command line prints with ``--dry-run``.
 
-    Attributes
+    Parameters
     ----------
     out : Path
         The study folder (read, never written).
@@ -57,6 +57,8 @@ class StudyPlan:
     n_copies : int
         Pending cells whose coreset is another's (the class-matched control
         under class-balanced selection draws random's rows): recorded, not trained.
+    batch_size : int
+        Rows per training batch (the recipe's or the network's).
     proxies : tuple of (int, int, int)
         ``(seed, epochs, batches)`` of each proxy training still needed (fewer
         if ``proxies/`` already caches them).
@@ -206,7 +208,6 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
     -------
     plan : StudyPlan
     """
-    from ._study import study_cells
 
     out = Path(out)
     cells = study_cells(config)

@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 
 from ..results import near_chance
-from ..results._header import NEAR_CHANCE_POINTS
 
 __all__ = ["ColumnScaleWarning", "NearChanceWarning", "StudyWarning", "check_column_scales",
            "check_full_model", "column_scales"]
@@ -172,7 +171,7 @@ def check_column_scales(X, recipe, *, own_net=False):
     return ratio
 
 
-def check_full_model(records, points=NEAR_CHANCE_POINTS):
+def check_full_model(records, points=5.0):
     """Warn when a regime's full-data model is within ``points`` of the majority-class rate.
 
     Parameters

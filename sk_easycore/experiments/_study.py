@@ -25,7 +25,8 @@ from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_s
                        config_differences, differences_csv, is_writable, summary_csv,
                        summary_markdown)
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
-from ._cells import Cell, CellTask, describe_net, environment, net_epochs, run_cell, study_net
+from ._cells import (Cell, CellTask, describe_net, environment, net_epochs, run_cell,
+                     study_cells, study_net)
 from ._config import Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
 from ._devices import claimed_device, open_slots, resolve_devices
@@ -109,16 +110,6 @@ def study_config(data="digits", *, net=None, data_root=None, **params):
     (('easycore', 'random', 'matched_random'), (0, 1), 5)
     """
     return prepare_study(data, net=net, data_root=data_root, **params)[0]
-
-
-def study_cells(config):
-    """Every cell of a study, full-data rows included, seed-major order."""
-    cells = []
-    for seed in config.seeds:
-        for regime in config.regimes:
-            cells.append(Cell(FULL, 1.0, regime, seed))
-            cells += [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
-    return cells
 
 
 def make_proxy(config, net, data, seed=None):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..results import eps_label, identical_coresets, summarize
-from ..results._format import is_unit_range
+from ..results import is_unit_range
 from ._common import FULL, current_ax, method_colors, method_order, study_records
 
 __all__ = ["plot_accuracy_vs_eps"]

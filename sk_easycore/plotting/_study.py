@@ -6,7 +6,7 @@ import numpy as np
 
 from ..results import (Metric, atomic_write, data_label, identical_coresets, metric_label,
                        summarize)
-from ..results._format import is_unit_range
+from ..results import is_unit_range
 from ._common import FULL, method_colors, method_order, new_axes, study_records
 from ._robustness import plot_accuracy_vs_eps
 

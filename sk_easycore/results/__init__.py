@@ -30,6 +30,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "is_writable": "._io",
     "method_order": "._names",
     "metric_label": "._format",
+    "is_unit_range": "._format",
     "near_chance": "._header",
     "paired_differences": "._summary",
     "paired_t": "._stats",

@@ -14,6 +14,16 @@ _K255_TOLERANCE = 5e-3
 def is_unit_range(clip_values):
     """True when the recipe's inputs are clipped to [0, 1] (images: budgets in k/255).
 
+    Parameters
+    ----------
+    clip_values : sequence of two floats or None
+        The recipe's ``clip_values``.
+
+    Returns
+    -------
+    unit_range : bool
+        Whether they are ``(0, 1)``.
+
     Examples
     --------
     >>> is_unit_range([0.0, 1.0]), is_unit_range(None)
