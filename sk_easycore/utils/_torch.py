@@ -61,6 +61,11 @@ def torch_seed(seed):
     generators; forking them keeps a seeded fit reproducible without changing
     the caller's random state. ``seed=None`` leaves the generators alone.
 
+    On a GPU the block also asks cuDNN for deterministic convolution
+    algorithms (``torch.backends.cudnn.deterministic = True``, ``benchmark =
+    False``), restored afterwards. Like the generators, these are process-wide
+    settings: threads of one process must not run seeded blocks concurrently.
+
     Parameters
     ----------
     seed : int or None
@@ -84,9 +89,16 @@ def torch_seed(seed):
         yield
         return
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    cudnn = torch.backends.cudnn
+    saved = cudnn.deterministic, cudnn.benchmark
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
-        yield
+        # cuDNN otherwise picks convolution algorithms by timing and may sum in any order
+        cudnn.deterministic, cudnn.benchmark = True, False
+        try:
+            yield
+        finally:
+            cudnn.deterministic, cudnn.benchmark = saved
 
 
 def load_weights(source, name, device="cpu"):
