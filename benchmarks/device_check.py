@@ -11,9 +11,9 @@ time limit still leaves what it finished):
 Sections:
 
 1. ``speed_fp32`` and ``speed_bf16_cl``: ``gpu_check.measure`` (standard ResNet-18 epoch S,
-   TRADES-10 epoch T, PGD-20, and the standard AutoAttack per image on the TRADES model, each
-   through the library and through bare torch / the authors' code), once in float32 and once
-   with bfloat16 autocast and channels_last;
+   TRADES-10 epoch T, a PGD-AT-10 epoch (ART's numpy batches), PGD-20, and the standard
+   AutoAttack per image on the TRADES model, each through the library and through bare torch /
+   the authors' code), once in float32 and once with bfloat16 autocast and channels_last;
 2. ``study``: a small study on generated CIFAR-shaped images (easycore, random and
    matched_random at fraction 0.3, standard and TRADES training, one seed, ResNet-18, PGD and
    AutoAttack), with ``n_jobs=1`` and then with ``--jobs`` cells at once on the device, whether
@@ -111,8 +111,8 @@ def machine_facts():
 
 def speed(args, recorder, precision):
     argv = ["--quick"] if args.quick else [
-        "--n-train", str(args.n_train), "--n-trades", str(args.n_trades), "--n-test",
-        str(args.n_pgd), "--epochs", "1"]
+        "--n-train", str(args.n_train), "--n-trades", str(args.n_trades), "--n-pgd-at",
+        str(args.n_pgd_at), "--n-test", str(args.n_pgd), "--epochs", "1"]
     if precision == "bf16_cl":
         argv += ["--bf16", "--channels-last"]
     else:  # AutoAttack's cost is taken once, in float32, like the study's evaluations
@@ -191,6 +191,8 @@ def parse_args(argv=None):
     parser.add_argument("--n-train", type=int, default=50000, help="images of a standard epoch")
     parser.add_argument("--n-trades", type=int, default=10000,
                         help="images of the timed TRADES epoch (scaled to --n-train)")
+    parser.add_argument("--n-pgd-at", type=int, default=5000,
+                        help="images of the PGD adversarial training (its numpy round trips)")
     parser.add_argument("--n-pgd", type=int, default=10000, help="images attacked by PGD-20")
     parser.add_argument("--autoattack-images", type=int, default=100,
                         help="images attacked by AutoAttack (0: skip)")

@@ -26,10 +26,10 @@ def test_gpu_check_runs_quick_on_the_cpu_and_prints_every_ratio():
         [sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--quick", "--threads", "1"],
         capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
     )
-    ratios = re.findall(r"(standard training|TRADES training|PGD-3 attack) .*ratio library / "
-                        r"torch = (\d+\.\d+)", result.stdout)
+    ratios = re.findall(r"(standard training|TRADES training|PGD-AT training|PGD-3 attack) "
+                        r".*ratio library / torch = (\d+\.\d+)", result.stdout)
     assert [name for name, _ in ratios] == ["standard training", "TRADES training",
-                                            "PGD-3 attack"]
+                                            "PGD-AT training", "PGD-3 attack"]
     assert all(float(value) > 0 for _, value in ratios)
 
 

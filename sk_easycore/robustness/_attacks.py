@@ -20,6 +20,7 @@ from ..data import dataset_labels, eval_batches, input_shape, is_dataset
 from ..utils import int_seed
 from ._art import build_art_classifier, check_clip_values, label_indices
 from ._autoattack import check_autoattack_params, run_reference
+from ._autoattack_art import check_art_autoattack_input
 from ._guards import art_quiet, seeded
 from ._ops import (check_eps, check_norm, check_positive_int, default_eps_step,
                    input_gradients_only, project)
@@ -176,13 +177,15 @@ def check_attack_data(X, y, clip_values, *, y_required=True):
     return X, y
 
 
-def prepare_classifier(estimator, shape, clip_values):
-    """``(classifier, final model, clip_values)`` for inputs of one-sample ``shape``."""
+def prepare_classifier(estimator, shape, clip_values, specs=()):
+    """``(classifier, final model, clip_values)`` for ``shape``; refuses what ``specs`` can't."""
     clip_values = check_clip_values(clip_values)
     with art_quiet(verbose=False):
         classifier, model, _ = build_art_classifier(
             estimator, clip_values=clip_values, input_shape=tuple(shape)
         )
+    if any(spec.name == "autoattack_art" for spec in specs):
+        check_art_autoattack_input(tuple(shape), classifier.nb_classes)
     return classifier, model, clip_values
 
 
@@ -273,7 +276,7 @@ def generate_adversarial(
                                 batch_size=batch_size, **attack_params)
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
         classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
-                                                            clip_values)
+                                                            clip_values, [spec])
         examples = []
         labels_given = y is not None or is_dataset(X)
         for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
@@ -296,7 +299,7 @@ def correct_under_attack(
                                 batch_size=batch_size, **attack_params)
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
         classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
-                                                            clip_values)
+                                                            clip_values, [spec])
         correct = []
         for i_chunk, (X_chunk, y_chunk) in enumerate(chunks(X, y)):
             X_chunk, y_indices = prepare_chunk(classifier, model, X_chunk, y_chunk, clip_values)

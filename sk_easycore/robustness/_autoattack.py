@@ -146,6 +146,22 @@ class _Rescaled(torch.nn.Module):
         return self.module(self.low + self.scale * u)
 
 
+class _Signal(torch.nn.Module):
+    """``module`` on ``(n, C, L)`` signals, handed to it as ``(n, C, L, 1)``.
+
+    The reference takes every 3-D batch for a single image and adds a batch
+    axis; with a trailing axis of size one it keeps the batch as it is. The
+    model sees the same values and the norms of every perturbation are unchanged.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):
+        return self.module(x.squeeze(-1))
+
+
 @contextlib.contextmanager
 def _evaluated(module):
     """The module in eval mode with frozen weights inside the block, as found after."""
@@ -167,9 +183,10 @@ def _runnable(attacks, x, n_classes):
     if "square" in attacks and x.dim() != 4:
         skipped.append("square")  # the reference's Square draws squares on (C, H, W) images
     if skipped:
+        reasons = {"apgd-t": "APGD-T needs at least 4 classes",
+                   "square": "Square needs images of shape (n, C, H, W)"}
         logger.warning("AutoAttack skips %s: %s", ", ".join(skipped),
-                       "APGD-T needs at least 4 classes" if "apgd-t" in skipped else
-                       "Square needs images of shape (n, C, H, W)")
+                       "; ".join(reasons[name] for name in skipped))
     return [a for a in attacks if a not in skipped], tuple(skipped)
 
 
@@ -222,6 +239,9 @@ def run_reference(module, X, y, *, eps, norm="inf", batch_size=128, seed=0, devi
                                for i in range(0, len(x), batch_size)])
         n_classes = int(model(x[:1].to(device)).shape[-1])
     runnable, skipped = _runnable(attacks, x, n_classes)
+    signal = x.dim() == 3
+    if signal:  # (n, C, L): the reference would take the batch for one image
+        model, x = _Signal(model), x.unsqueeze(-1)
     robust = (predicted == labels).numpy()
     broken_by, seconds = {"clean": np.flatnonzero(~robust)}, {}
     x_adv = x.clone()
@@ -248,6 +268,8 @@ def run_reference(module, X, y, *, eps, norm="inf", batch_size=128, seed=0, devi
         (logger.info if verbose else logger.debug)(
             "AutoAttack %s broke %d images in %.1f s; robust accuracy %.4f", name,
             int(fooled.sum()), seconds[name], robust.mean())
+    if signal:
+        x_adv = x_adv.squeeze(-1)
     if (low, high) != (0.0, 1.0):
         x_adv = low + (high - low) * x_adv
     return AutoAttackResult(robust, broken_by, seconds, skipped, x_adv.numpy())

@@ -5,7 +5,51 @@ Not the standard AutoAttack RobustBench reports (that one is
 those who want it.
 """
 
-__all__ = ["build_art_default_autoattack"]
+__all__ = ["build_art_default_autoattack", "check_art_autoattack_input"]
+
+
+def check_art_autoattack_input(shape, n_classes):
+    """Refuse inputs ART's AutoAttack suite cannot attack, before any work.
+
+    ART 1.20's ``SquareAttack`` takes images only (it raises on any ``x`` that
+    is not ``(n, C, H, W)``), and its APGD-DLR loss reads the third largest
+    logit (``IndexError`` with 2 classes). The authors' AutoAttack
+    (``attack="autoattack"``) runs on both: it skips Square on inputs that are
+    not images and APGD-T below 4 classes, and says so.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        One sample's shape, ``X.shape[1:]``.
+    n_classes : int
+        The network's outputs.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is not ``(C, H, W)`` or ``n_classes < 3``.
+
+    Examples
+    --------
+    >>> check_art_autoattack_input((3, 32, 32), 10)
+    >>> check_art_autoattack_input((1, 40), 10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: attack='autoattack_art' ... needs images ... (n_samples, 1, 40)...
+    """
+    if len(shape) != 3:
+        raise ValueError(
+            "attack='autoattack_art' (ART's AutoAttack suite) needs images of shape (n_samples, "
+            "C, H, W): its Square attack refuses other inputs; got X of shape (n_samples, "
+            f"{', '.join(map(str, shape))}). Use attack='autoattack' (the authors' AutoAttack, "
+            "which skips Square on inputs that are not images) or attack='pgd'."
+        )
+    if n_classes < 3:
+        raise ValueError(
+            "attack='autoattack_art' (ART's AutoAttack suite) needs at least 3 classes: its "
+            f"APGD-DLR loss reads the third largest logit; the network has {n_classes} "
+            "outputs. Use attack='autoattack' (the authors' AutoAttack) or attack='pgd'."
+        )
 
 
 def build_art_default_autoattack(classifier, *, eps, norm="inf", eps_step=None, batch_size=128,

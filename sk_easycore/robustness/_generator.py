@@ -122,13 +122,15 @@ def _generator_class():
             x = self._inputs(rows)
             if augmented or self.on_device:
                 x = augment_batch(x.to(self.device), self.augment)
+            # fit() checked an array's range; a dataset's items and padding are checked here
+            checked = self._dataset is None and not augmented
             if not self.on_device:
                 x = np.ascontiguousarray(x.cpu().numpy() if augmented else x.numpy(),
                                          dtype=np.float32)
-                self._check(x.min(), x.max())
+                if not checked:
+                    self._check(x.min(), x.max())
                 return x, self.y[rows]
-            # fit() checked an array's range; a dataset's items and padding are checked here
-            if self._dataset is not None or augmented:
+            if not checked:
                 low, high = torch.aminmax(x)
                 self._check(float(low), float(high))
             index = torch.from_numpy(rows).to(self._y_tensor.device)

@@ -306,7 +306,7 @@ default=("fgsm", "pgd")
     start = time.perf_counter()
     with seeded(random_state):  # torch's generator too: DataLoaders draw from it
         classifier, model, clip_values = prepare_classifier(estimator, data_shape(X),
-                                                            clip_values)
+                                                            clip_values, specs)
         if any(spec.name == "autoattack" for spec in specs):
             check_autoattack_clip(clip_values)
         subset = [i for i, spec in enumerate(specs) if spec.name == "autoattack"]

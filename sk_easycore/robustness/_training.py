@@ -5,22 +5,21 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ..data import AUGMENTATIONS, check_input, input_shape, is_dataset
-from ..models import make_default_net
 from ..scoring import eval_input_gradient_norms
 from ..utils import check_nd_X_y, initialize_net
 from ._art import build_art_classifier, check_clip_values
-from ._guards import art_quiet, seeded
+from ._art_trainers import build_trainer
 from ._attacks import AttackSpec, check_attack_data
-from ._ops import input_gradients_only
 from ._generator import batch_generator, epoch_order
-from ._trades_trainer import device_trades_trainer
+from ._guards import art_quiet, seeded
+from ._training_net import make_training_net
 
 __all__ = ["AdversarialTrainingClassifier"]
 
@@ -213,30 +212,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_net(self, X, n_classes):
         """A clone of ``net``, or the default net for ``X`` (standardizing tables inside)."""
-        from skorch import NeuralNetClassifier
-        from skorch.callbacks import LRScheduler
-
-        if self.net is None:
-            net = make_default_net(input_shape(X), n_classes, verbose=max(self.verbose - 1, 0))
-            if not is_dataset(X) and X.ndim == 2:
-                # Tables come in any units: standardize inside the model, so the
-                # attack still perturbs (and eps still measures) the raw columns.
-                std = X.std(axis=0)
-                net.set_params(module__mean=X.mean(axis=0).tolist(),
-                               module__std=np.where(std > 0, std, 1.0).tolist())
-        else:
-            net = clone(self.net)
-        if not isinstance(net, NeuralNetClassifier):
-            raise TypeError(
-                f"net must be a skorch NeuralNetClassifier; got {type(net).__name__}."
-            )
-        if any(isinstance(cb, LRScheduler) for cb in _callbacks(net)):
-            raise ValueError(
-                "The net has a skorch LRScheduler callback, which would not run: ART's "
-                "trainer drives the optimizer. Pass scheduler=... to "
-                "AdversarialTrainingClassifier instead (stepped after every epoch)."
-            )
-        return net
+        return make_training_net(self.net, X, n_classes, verbose=max(self.verbose - 1, 0))
 
     def _inner(self):
         """The inner maximization to use: ``inner``, or the method's default for None."""
@@ -267,8 +243,6 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         self : AdversarialTrainingClassifier
             The fitted estimator.
         """
-        from art.defences.trainer import AdversarialTrainer
-
         self._validate_params()
         if self.eps_step > self.eps:
             raise ValueError(
@@ -317,21 +291,8 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
                     f"{len(self.classes_)} ({self.classes_.tolist()}); set its number of "
                     "outputs to match (e.g. module__n_classes), or use net=None."
                 )
-            if inner == "kl":
-                from ._trades import trades_kl_attack
-
-                attack = trades_kl_attack(
-                    classifier, eps=spec.eps, eps_step=spec.eps_step, max_iter=spec.max_iter,
-                    norm=spec.norm, batch_size=batch_size,
-                )
-            else:
-                attack = spec.build(classifier, verbose=self.verbose > 1)
-            attack.generate = _without_weight_gradients(attack.generate, classifier.model)
-            if self.method == "trades":
-                # ART's TRADES trainer, its batches kept on the device (same weights to the bit)
-                trainer = device_trades_trainer(classifier, attack, beta=self.beta)
-            else:  # ART's PGD trainer and its classifier's fit take numpy batches
-                trainer = AdversarialTrainer(classifier, attack, ratio=1.0)
+            trainer = build_trainer(classifier, spec, method=self.method, inner=inner,
+                                    beta=self.beta, verbose=self.verbose > 1)
             scheduler = None if self.scheduler is None else self.scheduler(net.optimizer_)
             generator = batch_generator(X, y_encoded, batch_size, augment=self.augment,
                                         device=net.device, clip_values=clip_values,
@@ -415,20 +376,3 @@ class AdversarialTrainingClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.required = True
         return tags
 
-
-def _callbacks(net):
-    for cb in net.callbacks or ():
-        yield cb[1] if isinstance(cb, tuple) else cb
-
-
-def _without_weight_gradients(generate, module):
-    """``generate`` with the weights frozen: crafting x_adv needs only the input's gradient.
-
-    The trainer's own step runs outside ``generate``, with the weights trainable.
-    """
-
-    def wrapped(*args, **kwargs):
-        with input_gradients_only(module):
-            return generate(*args, **kwargs)
-
-    return wrapped

@@ -223,3 +223,60 @@ def test_importing_the_module_imports_neither_art_nor_the_reference():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=120)
     assert result.stdout.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def signals():
+    """A SmallCNN1d (it refuses 4-D input) on 4 classes of (1, 40) signals set apart by level."""
+    from skorch import NeuralNetClassifier
+
+    from sk_easycore.models import SmallCNN1d
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 80)
+    X = np.clip(0.2 + 0.15 * y[:, None, None] + rng.normal(0, 0.05, (80, 1, 40)), 0, 1)
+    with torch_seed(0):
+        net = NeuralNetClassifier(SmallCNN1d, module__n_classes=4, module__width=4,
+                                  module__hidden=8, criterion=torch.nn.CrossEntropyLoss,
+                                  optimizer=torch.optim.Adam, lr=0.02, batch_size=16,
+                                  max_epochs=30, train_split=None, verbose=0)
+        net.fit(X.astype(np.float32), y)
+    return net, X[:12].astype(np.float32), y[:12]
+
+
+def test_the_authors_autoattack_runs_on_signals(signals):
+    # the reference takes a 3-D batch for one image and makes it 4-D; we hand it (n, C, L, 1)
+    net, X, y = signals
+    result = run_reference(net.module_, X, y, eps=0.1, seed=0)
+    assert result.skipped == ("square",)  # Square draws squares on images
+    assert list(result.broken_by) == ["clean", "apgd-ce", "apgd-t", "fab-t"]
+    assert result.x_adv.shape == X.shape
+    assert np.abs(result.x_adv - X).max() <= 0.1 + TOL
+    report = robustness_report(net, X, y, attacks=["pgd", "autoattack"], eps=[0.1])
+    assert report.clean_accuracy >= 0.75  # the net separates the levels
+    assert report.accuracy("autoattack", 0.1) < report.clean_accuracy  # eps moves a level
+
+
+def test_arts_suite_refuses_what_it_cannot_attack_before_any_work(signals, monkeypatch):
+    from skorch import NeuralNetClassifier
+
+    import sk_easycore.robustness._autoattack_art as art_suite
+
+    def never(*args, **kwargs):
+        raise AssertionError("ART's AutoAttack was built")
+
+    monkeypatch.setattr(art_suite, "build_art_default_autoattack", never)
+    net, X, y = signals
+    message = r"attack='autoattack_art'.*\(n_samples, 1, 40\).*attack='autoattack'"
+    with pytest.raises(ValueError, match=message):
+        robustness_report(net, X, y, attacks=["pgd", "autoattack_art"], eps=[0.1])
+    with pytest.raises(ValueError, match=message):
+        adversarial_accuracy(net, X, y, "autoattack_art", 0.1)
+    with pytest.raises(ValueError, match=message):
+        generate_adversarial(net, X, y, "autoattack_art", 0.1)
+    # images, but 2 classes: ART's APGD-DLR reads the third largest logit
+    binary = NeuralNetClassifier(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2)),
+                                 criterion=torch.nn.CrossEntropyLoss, verbose=0).initialize()
+    images = np.random.default_rng(0).uniform(size=(4, 1, 8, 8)).astype(np.float32)
+    with pytest.raises(ValueError, match="autoattack_art.*at least 3 classes.*2 outputs"):
+        adversarial_accuracy(binary, images, np.array([0, 1, 0, 1]), "autoattack_art", 0.1)
