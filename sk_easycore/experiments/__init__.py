@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "Cell": "._cells",
     "CellTask": "._cells",
     "ColumnScaleWarning": "._guards",
+    "DEFAULT_FRONTIER": "._config",
     "DataSource": "._data",
     "METHODS": "._methods",
     "NearChanceWarning": "._guards",

@@ -10,12 +10,20 @@ import math
 import os
 from numbers import Integral, Real
 
-__all__ = ["ATTACKS", "BUDGETS", "REGIMES", "Recipe", "StudyConfig"]
+__all__ = ["ATTACKS", "BUDGETS", "DEFAULT_FRONTIER", "REGIMES", "Recipe", "StudyConfig"]
 
 REGIMES = ("standard", "trades", "pgd")
 BUDGETS = ("epochs", "steps")
 ATTACKS = ("fgsm", "pgd", "autoattack", "autoattack_art")
 AUGMENTATIONS = ("none", "crop_flip")
+# Random coresets drawn for the accuracy-matched control (results/_frontier.py): dense at
+# small fractions, where a coreset's clean accuracy changes fastest and where the coresets
+# of the other methods land (EasyCore's easiest rows can teach less than a random 5%), cheap
+# to train there, and holding the default fractions, which cost nothing more. A study drops
+# the fractions that would keep no row of a class of its data (experiments/_guards.py).
+DEFAULT_FRONTIER = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+
+
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
@@ -260,6 +268,13 @@ class StudyConfig:
     scores_file : str or None
         The scores file's name and content hash
         (:func:`~sk_easycore.results.file_identity`).
+    frontier : tuple of float
+        Fractions of the random-coreset frontier: random coresets trained
+        with the same recipe at each, for every regime and seed (beside the
+        study's own cells), against which every method's robust accuracy is
+        read at its own clean accuracy
+        (:func:`~sk_easycore.results.frontier_differences`). Empty: no
+        frontier (and a configuration stored before it existed has none).
 
     The lists are kept in one order (methods in display order, the others
     sorted), so a study given them in another order is the same study.
@@ -270,6 +285,8 @@ class StudyConfig:
     ...                             methods=["random", "easycore"], seeds=2)
     >>> config.methods, config.seeds
     (('easycore', 'random', 'matched_random'), (0, 1))
+    >>> config.frontier
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
     >>> StudyConfig.from_dict(config.to_dict()) == config
     True
     """
@@ -289,19 +306,21 @@ class StudyConfig:
     scores: str = None
     data_root: str = None
     scores_file: str = None
+    frontier: tuple = ()
 
     @classmethod
     def create(cls, data, data_hash, recipe, *, net="recipe", methods=("easycore", "random"),
                fractions=(0.1, 0.3, 0.5), regimes=("standard",), attacks=("fgsm", "pgd"),
                seeds=3, budget="epochs", scoring_runs=1, class_balanced=True, scores=None,
-               data_root=None):
+               data_root=None, frontier=DEFAULT_FRONTIER):
         """Check every setting and make the configuration.
 
         EasyCore's class-matched random control is added whenever ``easycore``
         is a method; the full-data model is always a row and is not listed.
         ``seeds`` is a count (seeds ``0 .. seeds - 1``) or a list of seeds.
-        Paths are made absolute. Every error names the setting and what it
-        allows.
+        ``frontier`` is a list of fractions in (0, 1), or ``()`` / None for
+        no random-coreset frontier. Paths are made absolute. Every error names
+        the setting and what it allows.
         """
         from ..results import method_order
         from ..results import file_identity
@@ -328,6 +347,7 @@ class StudyConfig:
         if not fractions or any(not 0 < f < 1 for f in fractions):
             raise ValueError(f"fractions must lie in (0, 1) (the full data is always a row of "
                              f"the table); got {fractions}.")
+        frontier = _frontier(frontier)
         if isinstance(seeds, Integral) and not isinstance(seeds, bool):
             seeds = list(range(_positive_int("seeds", seeds)))
         else:
@@ -360,13 +380,14 @@ class StudyConfig:
             scoring_runs=scoring_runs, class_balanced=bool(class_balanced),
             scores=scores, data_root=absolute(data_root),
             scores_file=None if scores is None else file_identity(scores),
+            frontier=frontier,
         )
 
     def to_dict(self):
         """The configuration as JSON-ready data (what ``study.json`` holds)."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["recipe"] = self.recipe.to_dict()
-        for name in ("methods", "fractions", "regimes", "attacks", "seeds"):
+        for name in ("methods", "fractions", "regimes", "attacks", "seeds", "frontier"):
             data[name] = list(data[name])
         return data
 
@@ -375,6 +396,20 @@ class StudyConfig:
         """A configuration from :meth:`to_dict`'s data."""
         data = dict(data)
         data["recipe"] = Recipe.from_dict(data["recipe"])
-        for name in ("methods", "fractions", "regimes", "attacks", "seeds"):
+        data.setdefault("frontier", ())  # stored before the frontier existed: none
+        for name in ("methods", "fractions", "regimes", "attacks", "seeds", "frontier"):
             data[name] = tuple(data[name])
         return cls(**data)
+
+
+def _frontier(frontier):
+    """The frontier's fractions, sorted; None or empty: no frontier."""
+    if frontier is None or (isinstance(frontier, str) and frontier.lower() == "none"):
+        return ()
+    values = [frontier] if isinstance(frontier, (Real, str)) else list(frontier)
+    bad = [v for v in values if isinstance(v, bool) or not isinstance(v, Real)
+           or not 0 < v < 1]
+    if bad:
+        raise ValueError(f"frontier must be fractions in (0, 1) (the full data is always its "
+                         f"last point), or () for no frontier; got {frontier!r}.")
+    return tuple(sorted({float(v) for v in values}))

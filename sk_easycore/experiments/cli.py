@@ -48,6 +48,12 @@ def _floats(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
 
 
+def _frontier(text):
+    if text.strip().lower() == "none":
+        return []
+    return _floats(text)
+
+
 def _names(text):
     return [v.strip() for v in text.split(",") if v.strip()]
 
@@ -172,6 +178,7 @@ def _parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    from ._config import DEFAULT_FRONTIER
     from ._methods import METHODS
 
     study = sub.add_parser(
@@ -185,6 +192,13 @@ def _parser():
                        + " (default: easycore,random)")
     study.add_argument("--fractions", type=_floats, default=[0.1, 0.3, 0.5],
                        help="coreset sizes as fractions in (0, 1) (default: 0.1,0.3,0.5)")
+    study.add_argument("--frontier", type=_frontier, metavar="LIST",
+                       default=None,
+                       help="fractions of the random-coreset frontier: random coresets at "
+                       "each, against which every method's robust accuracy is read at its own "
+                       "clean accuracy (default: "
+                       f"{','.join(f'{f:g}' for f in DEFAULT_FRONTIER)}, less those that keep "
+                       "no row of a class; none: no frontier)")
     study.add_argument("--regimes", type=_names, default=["standard"],
                        help="training regimes: standard, trades, pgd (default: standard)")
     study.add_argument("--attacks", type=_names, default=["fgsm", "pgd"],
@@ -276,7 +290,9 @@ def main(argv=None):
                 methods=args.methods, fractions=args.fractions, regimes=args.regimes,
                 attacks=args.attacks, eps=args.eps, seeds=args.seeds, budget=args.budget,
                 scoring_runs=args.scoring_runs, class_balanced=not args.global_selection,
-                scores=args.scores, autoattack_samples=args.autoattack_samples, **overrides)
+                scores=args.scores,
+                **({} if args.frontier is None else {"frontier": args.frontier}),
+                autoattack_samples=args.autoattack_samples, **overrides)
             print(result if args.dry_run else result.markdown())
         elif args.command == "score":
             from ._scores import save_scores
