@@ -8,6 +8,7 @@ from ._common import method_colors, method_order, new_axes, study_records
 __all__ = ["plot_frontier"]
 
 _FRONTIER_COLOR = "0.35"
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p")
 
 
 def _fraction_label(fraction):
@@ -21,9 +22,8 @@ def plot_frontier(source, attack="pgd", *, regime="standard", methods=None, axes
     coresets of every fraction and the full-data model, each at its mean
     clean and robust accuracy over seeds and labelled with its fraction, in
     order of clean accuracy. Every other method is one marker per fraction
-    (its mean, with the standard deviation over seeds as error bars),
-    labelled with its fraction, in the method's colour of the other study
-    figures. A marker above the frontier is robustness random coresets do not
+    (its mean, with the standard deviation over seeds as error bars), in the
+    method's colour of the other study figures and a shape per fraction. A marker above the frontier is robustness random coresets do not
     reach at that clean accuracy; the summary's accuracy-matched differences
     read it seed by seed (:func:`~sk_easycore.results.frontier_differences`).
     Never calls ``plt.show()``.
@@ -80,31 +80,28 @@ def plot_frontier(source, attack="pgd", *, regime="standard", methods=None, axes
     axes = new_axes(axes, len(eps))
     table = {(r["method"], r["fraction"], r["metric"]): r for r in rows}
     n_seeds = len({r.seed for r in mine})
+    # a colour per method (as in the other figures), a marker shape per fraction
+    fractions = sorted({f for m, f, _ in table if m in methods})
+    shapes = {f: _MARKERS[i % len(_MARKERS)] for i, f in enumerate(fractions)}
     for ax, e in zip(axes, eps):
         metric = Metric(attack, e)
         _draw_frontier(ax, frontier_curve(mine, metric, regime=regime), n_seeds)
         for method in methods:
-            fractions = sorted(f for m, f, k in table if m == method and k == metric)
-            first = True
             for fraction in fractions:
                 clean = table.get((method, fraction, Metric("clean")))
-                robust = table[(method, fraction, metric)]
-                if clean is None:
+                robust = table.get((method, fraction, metric))
+                if clean is None or robust is None:
                     continue
                 ax.errorbar(clean["mean"], robust["mean"], xerr=_spread(clean["std"]),
-                            yerr=_spread(robust["std"]), fmt="D", markersize=7,
-                            color=colors[method], elinewidth=0.8, capsize=2,
-                            label=method if first else None, zorder=3)
-                ax.annotate(_fraction_label(fraction), (clean["mean"], robust["mean"]),
-                            xytext=(6, 5), textcoords="offset points", fontsize="small",
-                            color=colors[method], fontweight="bold")
-                first = False
+                            yerr=_spread(robust["std"]), fmt=shapes[fraction], markersize=8,
+                            color=colors[method], markeredgecolor="black",
+                            markeredgewidth=0.6, elinewidth=0.8, capsize=2, zorder=3)
         ax.set_title(metric_label(metric, clip))
         ax.set_xlabel("clean accuracy (mean over seeds)")
         ax.set_ylabel(f"{attack.upper()} accuracy (mean over seeds)")
         ax.grid(alpha=0.3)
         ax.margins(0.12)
-    _legend(axes[0])
+    _legend(axes[0], methods, colors, shapes)
     return axes
 
 
@@ -123,19 +120,29 @@ def _draw_frontier(ax, points, n_seeds):
             label=f"random frontier (mean of {n_seeds} seed{'s' if n_seeds != 1 else ''})")
     ax.plot([p["clean"] for p in ordered], [p["robust"] for p in ordered], "o",
             color=_FRONTIER_COLOR, markersize=4, zorder=2)
-    for p in ordered:
+    for i, p in enumerate(ordered):  # labels alternate sides along the line
         ax.annotate(_fraction_label(p["fraction"]), (p["clean"], p["robust"]),
-                    xytext=(-4, -11), textcoords="offset points", fontsize="x-small",
-                    color=_FRONTIER_COLOR, ha="right")
+                    xytext=(-4, -11) if i % 2 == 0 else (4, 5), textcoords="offset points",
+                    fontsize="x-small", color=_FRONTIER_COLOR,
+                    ha="right" if i % 2 == 0 else "left")
 
 
-def _legend(ax):
+def _legend(ax, methods, colors, shapes):
     from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.lines import Line2D
 
-    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = ax.get_legend_handles_labels()  # the frontier
+    for method in methods:
+        handles.append(Line2D([], [], color=colors[method], marker="s", linestyle="",
+                              markersize=8))
+        labels.append(f"{method} (mean ± std over seeds)")
+    for fraction, shape in shapes.items():
+        handles.append(Line2D([], [], color="0.6", marker=shape, linestyle="", markersize=8,
+                              markeredgecolor="black", markeredgewidth=0.6))
+        labels.append(f"coreset of {_fraction_label(fraction)}")
     fig = ax.figure
     if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
-                   fontsize="small")
+        fig.legend(handles, labels, loc="outside lower center",
+                   ncols=min(len(labels), 6), fontsize="small")
     else:
         ax.legend(handles, labels, fontsize="x-small", loc="best")

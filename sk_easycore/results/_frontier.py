@@ -37,7 +37,23 @@ def _config(records, config):
 
 
 def has_frontier(config):
-    """Whether a study's configuration has a random frontier (``frontier`` not empty)."""
+    """Whether a study's configuration has a random frontier (``frontier`` not empty).
+
+    Parameters
+    ----------
+    config : dict or None
+        A study's configuration (``study.json``); a configuration stored
+        before the frontier existed has none.
+
+    Returns
+    -------
+    has : bool
+
+    Examples
+    --------
+    >>> has_frontier({"frontier": [0.1, 0.5]}), has_frontier({"frontier": []}), has_frontier({})
+    (True, False, False)
+    """
     return bool((config or {}).get("frontier"))
 
 
@@ -154,9 +170,10 @@ def frontier_differences(records, *, methods=None, exclude=()):
         The keys of :func:`~sk_easycore.results.paired_differences`
         (``reference`` is ``"frontier"``; ``n_pairs``: the seeds inside the
         frontier's range, NaN ``mean_diff`` with none), plus ``n_seeds`` (the
-        method's seeds) and ``clean_vs_random``: the mean of the method's
-        clean accuracy minus random's at the same fraction and seed (NaN
-        without random there).
+        method's seeds), ``n_below`` and ``n_above`` (the seeds whose clean
+        accuracy lies below or above their frontier's range) and
+        ``clean_vs_random``: the mean of the method's clean accuracy minus
+        random's at the same fraction and seed (NaN without random there).
 
     Examples
     --------
@@ -185,11 +202,14 @@ def frontier_differences(records, *, methods=None, exclude=()):
         seeds = sorted(set(robust) & set(clean))
         if not any(len(points.get((regime, s, metric), ())) >= 2 for s in seeds):
             continue  # no frontier to read
-        diffs = []
+        diffs, below = [], 0
         for seed in seeds:
-            value = frontier_at(points.get((regime, seed, metric), ()), clean[seed])
+            mine = points.get((regime, seed, metric), ())
+            value = frontier_at(mine, clean[seed])
             if value is not None:
                 diffs.append(robust[seed] - value)
+            elif mine and clean[seed] < min(c for c, _ in mine):
+                below += 1
         stats = paired_stats(diffs) if diffs else {
             "mean_diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
             "p_value": float("nan"), "n_pairs": 0}
@@ -199,6 +219,7 @@ def frontier_differences(records, *, methods=None, exclude=()):
                else float("nan"))
         rows.append({"regime": regime, "method": method, "reference": FRONTIER,
                      "fraction": fraction, "metric": metric, **stats, "n_seeds": len(seeds),
+                     "n_below": below, "n_above": len(seeds) - len(diffs) - below,
                      "clean_vs_random": gap})
     return judge_family(rows)
 
@@ -254,17 +275,17 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
     if not diffs or not robust:
         return []
     intro = (
-        "A model that learns less is often harder to attack, so a coreset can beat random at "
-        "the same fraction in robust accuracy only by trading clean accuracy for it. The "
-        f"random frontier is what random coresets reach: per seed, random coresets at "
-        f"fractions {fractions} and the full data, each a point (clean, robust accuracy), "
-        "joined by straight lines in order of clean accuracy; each entry is the method's "
-        "robust accuracy minus the frontier's at the method's own clean accuracy, in "
-        "percentage points: above 0, robustness random selection does not reach at that "
-        "clean accuracy. A seed whose clean accuracy lies outside its frontier's range gives "
-        "no value (nothing is extrapolated); `seeds` counts those used. `clean vs random`: "
-        "the method's clean accuracy minus random's at the same fraction. The "
-        "`frontier_<regime>_<attack>.png` figures draw the frontier (its mean over seeds).")
+        "A gain in robust accuracy over random at the same fraction can be only the clean-"
+        "accuracy trade-off: a model that learns less is often harder to attack. The random "
+        "frontier is the robust accuracy random coresets reach at each clean accuracy, and "
+        "each entry is a method's robust accuracy minus the frontier's at the method's own "
+        "clean accuracy (percentage points): above 0 is robustness random selection does not "
+        "reach at that clean accuracy. Per seed, the frontier joins random coresets at "
+        f"fractions {fractions} and the full-data model in order of clean accuracy (straight "
+        "lines between them); a seed whose clean accuracy lies outside its frontier's range "
+        "gives no value (nothing is extrapolated), and `seeds` counts those used. "
+        "`clean vs random`: the method's clean accuracy minus random's at the same fraction. "
+        "The `frontier_<regime>_<attack>.png` figures draw the frontier's mean over seeds.")
     by_row = defaultdict(dict)
     for d in diffs:
         by_row[(d["regime"], d["method"], d["fraction"])][d["metric"]] = d
@@ -281,11 +302,20 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
         values = [_frontier_cell(row[m]) if m in row else "" for m in robust]
         out.append(f"| {regime} | {method} | {fraction:g} | {used} of {first['n_seeds']} | "
                    f"{gap} | " + " | ".join(values) + " |")
-    if any(d["n_pairs"] < d["n_seeds"] for d in diffs):
-        out += ["", "Some seeds fall outside their frontier: the method's clean accuracy lies "
-                "below that seed's smallest random coreset's or above its best random model's. "
-                "A smaller frontier fraction (`frontier=` / `--frontier`) reaches lower clean "
-                "accuracies; above the full-data model nothing can."]
+    outside = {}
+    for d in diffs:  # per row, the metric that lost the most seeds
+        key = (d["regime"], d["method"], d["fraction"])
+        if d["n_below"] + d["n_above"] > sum(outside.get(key, (0, 0))):
+            outside[key] = (d["n_below"], d["n_above"])
+    if outside:
+        out += ["", "Seeds outside their frontier: " + "; ".join(
+            f"{method} {fraction:g} ({regime}): "
+            + ", ".join(t for t in (f"{b} below the lowest clean accuracy of their random "
+                                    "models" if b else "", f"{a} above the highest" if a else "")
+                        if t)
+            for (regime, method, fraction), (b, a) in outside.items())
+            + ". A smaller frontier fraction (`frontier=` / `--frontier`) reaches lower "
+            "clean accuracies; none reaches above the best random model."]
     return out
 
 

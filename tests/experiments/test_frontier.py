@@ -148,3 +148,15 @@ def test_the_default_grid_leaves_out_fractions_too_small_for_the_data():
                        "30 rows; use fractions >= 0.0167"):
         study_config(data, frontier=[0.01, 0.1])
     assert study_config(data, frontier=None).frontier == ()
+
+
+def test_the_section_names_the_seeds_outside_the_frontier():
+    records = [r for s in range(3) for r in frontier(s)]
+    records += [rec("easycore", 0.5, 0, 0.85, 0.7), rec("easycore", 0.5, 1, 0.99, 0.5),
+                rec("easycore", 0.5, 2, 0.92, 0.6)]
+    row, = frontier_differences(records)
+    assert (row["n_pairs"], row["n_below"], row["n_above"]) == (1, 1, 1)
+    text = summary_markdown(records, config=CONFIG)
+    assert "| standard | easycore | 0.5 | 1 of 3 |" in text
+    assert ("easycore 0.5 (standard): 1 below the lowest clean accuracy of their random models, "
+            "1 above the highest") in text
