@@ -18,7 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "METHODS": "._methods",
     "NearChanceWarning": "._guards",
     "RECIPES": "._registry",
-    "Recipe": "._config",
+    "Recipe": "._recipe",
     "StudyConfig": "._config",
     "StudyData": "._data",
     "StudyPlan": "._cost",

@@ -23,9 +23,10 @@ def plot_frontier(source, attack="pgd", *, regime="standard", methods=None, axes
     clean and robust accuracy over seeds and labelled with its fraction, in
     order of clean accuracy. Every other method is one marker per fraction
     (its mean, with the standard deviation over seeds as error bars), in the
-    method's colour of the other study figures and a shape per fraction. A marker above the frontier is robustness random coresets do not
-    reach at that clean accuracy; the summary's accuracy-matched differences
-    read it seed by seed (:func:`~sk_easycore.results.frontier_differences`).
+    method's colour of the other study figures and a shape per fraction. A
+    marker above the frontier is robustness random coresets do not reach at
+    that clean accuracy; the summary's accuracy-matched differences read it
+    seed by seed (:func:`~sk_easycore.results.frontier_differences`).
     Never calls ``plt.show()``.
 
     Parameters

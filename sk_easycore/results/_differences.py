@@ -42,7 +42,7 @@ def group_order(group):
 
 
 def paired_differences(records, reference, *, methods=None, exclude=()):
-    """Seed-paired differences ``method - reference`` per (regime, fraction, metric), Holm-corrected.
+    """Seed-paired differences ``method - reference`` per (regime, fraction, metric), Holm.
 
     The rows returned are one family: their paired t-test p-values are
     corrected together with Holm's method (:func:`holm`), and the verdict
