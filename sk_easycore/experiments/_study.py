@@ -443,8 +443,9 @@ def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=()
 def write_report(out):
     """Write ``summary.md``, ``summary.csv``, ``differences.csv`` and the figures of a study.
 
-    The figures (``summary.png`` and one ``robustness_<regime>_<attack>.png`` per
-    regime and attack, see :func:`sk_easycore.plotting.save_study_figures`) are
+    The figures (``summary.png``, one ``robustness_<regime>_<attack>.png`` per
+    regime and attack and, with a random frontier, one ``frontier_<regime>_<attack>.png``;
+    see :func:`sk_easycore.plotting.save_study_figures`) are
     written beside ``summary.md``, which embeds them. Every file is written
     atomically. A damaged cell file (invalid JSON, stored under another cell's
     name, or of another configuration than ``study.json``) is named in a

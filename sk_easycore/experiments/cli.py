@@ -36,7 +36,8 @@ configuration, other data or another network is refused. Runs of the same study 
 one folder (each cell runs once); a damaged cell file is moved to <out>/damaged/ and its
 cell runs again. When easycore is among the
 methods, its class-matched random control (matched_random) is added, and the full-data
-model is always a row. Logs go to <out>/study.log; the terminal shows progress bars,
+model is always a row. Random coresets at the --frontier fractions are trained too: the
+summary reads every method's robust accuracy against them at its own clean accuracy. Logs go to <out>/study.log; the terminal shows progress bars,
 warnings and errors (--quiet: errors only).
 """
 

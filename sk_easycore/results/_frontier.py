@@ -276,7 +276,7 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
         return []
     intro = (
         "A gain in robust accuracy over random at the same fraction can be only the clean-"
-        "accuracy trade-off: a model that learns less is often harder to attack. The random "
+        "accuracy trade-off: a model that learns less can be harder to attack. The random "
         "frontier is the robust accuracy random coresets reach at each clean accuracy, and "
         "each entry is a method's robust accuracy minus the frontier's at the method's own "
         "clean accuracy (percentage points): above 0 is robustness random selection does not "
