@@ -302,6 +302,7 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
         values = [_frontier_cell(row[m]) if m in row else "" for m in robust]
         out.append(f"| {regime} | {method} | {fraction:g} | {used} of {first['n_seeds']} | "
                    f"{gap} | " + " | ".join(values) + " |")
+    out += _points_table(records, metrics, clip_values)
     outside = {}
     for d in diffs:  # per row, the metric that lost the most seeds
         key = (d["regime"], d["method"], d["fraction"])
@@ -323,3 +324,24 @@ def _frontier_cell(d):
     if d["n_pairs"] == 0:
         return "n/a (outside the frontier)"
     return diff_cell(d)
+
+
+def _points_table(records, metrics, clip_values):
+    """The frontier's points, mean +- std over seeds (number of seeds), as the means table."""
+    groups = group_by_cell(records)
+    keys = sorted({(regime, method, fraction) for regime, method, fraction, _ in groups
+                   if method in _POINTS}, key=lambda k: group_order((*k, _CLEAN)))
+    out = ["", "The frontier's points: accuracy (%), mean +- std over seeds (number of seeds).",
+           "",
+           "| regime | frontier point | fraction | "
+           + " | ".join(column(m, clip_values) for m in metrics) + " |",
+           "|---|---|---|" + "---|" * len(metrics)]
+    for regime, method, fraction in keys:
+        values = []
+        for m in metrics:
+            v = np.array(list(groups.get((regime, method, fraction, m), {}).values()))
+            std = f"{100 * v.std(ddof=1):.1f}" if len(v) > 1 else "n/a"
+            values.append(f"{100 * v.mean():.1f} +- {std} ({len(v)})" if len(v) else "")
+        out.append(f"| {regime} | {method} | {fraction:g} | " + " | ".join(values) + " |")
+    return out
+

@@ -77,6 +77,7 @@ def test_section_csv_and_main_tables_only_with_a_frontier():
     means = text.split("## Accuracy")[1].split("\n## ")[0]
     assert "| standard | random | 0.5 |" in means and "| standard | random | 0.1 |" not in means
     assert "Random coresets of the frontier at fractions 0.1 are not rows here" in means
+    assert "| standard | random | 0.1 | 90.0 +- 0.0 (3) | 64.0 +- 0.0 (3) |" in text
     assert [r.fraction for r in grid_records(records) if r.method == "random"] == [0.5] * 3
     csv = differences_csv(records).splitlines()
     assert sum(",frontier," in line for line in csv) == 1
