@@ -94,7 +94,7 @@ def test_cuda_study_cells_match_between_serial_and_two_jobs(tmp_path, digits):
     X, y = digits
     data = (X[:400], y[:400], X[1500:1600], y[1500:1600])
     settings = dict(methods=["easycore", "random"], fractions=[0.3], attacks=["pgd"],
-                    eps=[0.1], seeds=1, epochs=2, proxy_epochs=2, verbose=0)
+                    eps=[0.1], seeds=1, epochs=2, proxy_epochs=2, frontier=(), verbose=0)
     serial = run_study(tmp_path / "serial", data, n_jobs=1, **settings)
     parallel = run_study(tmp_path / "jobs2", data, n_jobs=2, **settings)
 

@@ -166,7 +166,7 @@ def test_resuming_a_study_with_planted_proxies_runs_nothing(tmp_path):
     from sk_easycore.experiments import run_study
 
     settings = dict(data="digits", methods=["easycore"], fractions=[0.3], attacks=["fgsm"],
-                    eps=[0.1], seeds=1, epochs=1, proxy_epochs=1, verbose=0)
+                    eps=[0.1], seeds=1, epochs=1, proxy_epochs=1, frontier=(), verbose=0)
     out, marker = tmp_path / "study", tmp_path / "payload-ran"
     n_cells = len(run_study(out, **settings).records)
     planted = list((out / "proxies").rglob("weights.pt"))

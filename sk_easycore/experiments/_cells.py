@@ -406,10 +406,16 @@ def _device(model):
 
 
 def study_cells(config):
-    """Every cell of a study, full-data rows included, seed-major order."""
+    """Every cell of a study, full-data rows included, seed-major order.
+
+    The random-coreset frontier adds ``random`` at each of its fractions
+    that is not already a cell (a fraction of both is trained once).
+    """
     cells = []
     for seed in config.seeds:
         for regime in config.regimes:
             cells.append(Cell(FULL, 1.0, regime, seed))
-            cells += [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
+            grid = [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
+            cells += grid + [Cell("random", f, regime, seed) for f in config.frontier
+                             if Cell("random", f, regime, seed) not in grid]
     return cells

@@ -84,7 +84,7 @@ class StudyPlan:
     >>> from sk_easycore.experiments import run_study
     >>> plan = run_study(tempfile.mkdtemp(), "digits", dry_run=True, verbose=0,
     ...                  methods=["random"], fractions=[0.3], seeds=1, epochs=1,
-    ...                  attacks=["fgsm"], eps=[0.1])
+    ...                  attacks=["fgsm"], eps=[0.1], frontier=())
     >>> plan.pending, plan.attack_work
     (('full__f1__standard__s0', 'random__f0.3__standard__s0'), {'fgsm': 900})
     >>> print(plan)  # doctest: +ELLIPSIS
@@ -220,8 +220,9 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
     batch_size = calibration.batch_size
     y, n_full, n_test = data.y_train, len(data.y_train), len(data.y_test)
 
+    randoms = {(c.regime, c.fraction, c.seed) for c in cells if c.method == "random"}
     copies = [c for c in pending if c.method == MATCHED_CONTROL and config.class_balanced
-              and "random" in config.methods]
+              and (c.regime, c.fraction, c.seed) in randoms]
     trained = [c for c in pending if c not in copies]
     proxies = []
     if config.scores is None:

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from ._config import Recipe
+from ._recipe import Recipe
 from ._files import load_imagefolder as _load_imagefolder
 from ._files import load_npz as _load_npz
 from ._registry import _REGISTRY, recipe_for

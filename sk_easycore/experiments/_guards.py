@@ -17,7 +17,7 @@ import numpy as np
 from ..results import near_chance
 
 __all__ = ["ColumnScaleWarning", "NearChanceWarning", "StudyWarning", "check_column_scales",
-           "check_full_model", "column_scales"]
+           "check_full_model", "column_scales", "usable_frontier"]
 
 logger = logging.getLogger("sk_easycore.experiments")
 
@@ -206,3 +206,53 @@ def check_full_model(records, points=5.0):
             "attacks and the differences between methods say little. Check the data (column "
             "scales, labels) and the recipe (epochs, learning rate)."))
     return found
+
+
+def usable_frontier(frontier, y, class_balanced=True, *, given=True):
+    """The frontier fractions that keep at least one row (of every class when class-balanced).
+
+    Parameters
+    ----------
+    frontier : sequence of float
+        The frontier's fractions.
+    y : array-like of shape (n_samples,)
+        The training labels.
+    class_balanced : bool, default=True
+        Whether the study selects within every class.
+    given : bool, default=True
+        True: the fractions were asked for, and one too small for the data is
+        an error naming the smallest usable fraction. False (the default
+        grid): those are dropped, in a line of the study's log.
+
+    Returns
+    -------
+    frontier : list of float
+
+    Examples
+    --------
+    >>> y = [0] * 30 + [1] * 200
+    >>> usable_frontier([0.01, 0.02, 0.1], y, given=False)
+    [0.02, 0.1]
+    >>> usable_frontier([0.01, 0.1], y)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: frontier fraction 0.01 keeps no row of a class of 30 rows; use ...
+    """
+    from ..base import n_to_keep
+    from ._config import _frontier
+
+    frontier = _frontier(frontier)  # checked: fractions in (0, 1), or none
+    counts = np.unique(np.asarray(y), return_counts=True)[1]
+    smallest = int(counts.min()) if class_balanced else len(y)
+    usable = [f for f in frontier if n_to_keep(smallest, f) > 0]
+    dropped = [f for f in frontier if f not in usable]
+    if dropped and given:
+        raise ValueError(f"frontier fraction {dropped[0]:g} keeps no row of "
+                         f"{'a class' if class_balanced else 'the data'} of {smallest} rows; "
+                         f"use fractions >= {0.5 / smallest:.3g} (or frontier=() for none).")
+    if dropped:
+        logger.info("frontier fractions %s keep no row of %s of %d rows: left out",
+                    ", ".join(f"{f:g}" for f in dropped),
+                    "a class" if class_balanced else "the data", smallest)
+    return usable
+

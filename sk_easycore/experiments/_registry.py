@@ -7,7 +7,7 @@ read from a folder the user gives, never downloaded).
 
 import functools
 
-from ._config import Recipe
+from ._recipe import Recipe
 
 __all__ = ["RECIPES", "named_recipe", "recipe_for", "register_dataset", "registered_datasets",
            "unregister_dataset"]

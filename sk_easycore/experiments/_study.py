@@ -27,10 +27,10 @@ from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_s
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import (Cell, CellTask, describe_net, environment, net_epochs, run_cell,
                      study_cells, study_net)
-from ._config import Recipe, StudyConfig
+from ._config import DEFAULT_FRONTIER, Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
 from ._devices import claimed_device, open_slots, resolve_devices
-from ._guards import check_column_scales, check_full_model
+from ._guards import check_column_scales, check_full_model, usable_frontier
 from ._log import log_to
 from ._methods import build_selector
 from ._netcheck import check_net
@@ -80,6 +80,9 @@ def prepare_study(data="digits", *, net=None, data_root=None, recipe=None, **par
             raise ValueError(f"{ignored} belong to the recipe's own model; with net= your "
                              "network's own settings are used: set them on it.")
     recipe = recipe.replace(**recipe_overrides)
+    params["frontier"] = usable_frontier(  # the default grid drops what the data cannot take
+        params.get("frontier", DEFAULT_FRONTIER), loaded.y_train,
+        params.get("class_balanced", True), given="frontier" in params)
     config = StudyConfig.create(source.name, loaded.fingerprint(), recipe,
                                 net=describe_net(net), data_root=source.data_root, **params)
     return config, source, loaded
@@ -267,7 +270,8 @@ def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jo
 
     >>> import tempfile
     >>> result = run_study(tempfile.mkdtemp(), "digits", verbose=0, methods=["random"],
-    ...                    fractions=[0.3], attacks=["fgsm"], eps=[0.1], seeds=1, epochs=1)
+    ...                    fractions=[0.3], attacks=["fgsm"], eps=[0.1], seeds=1, epochs=1,
+    ...                    frontier=())  # no random-coreset frontier: two cells
     >>> sorted((r.method, r.fraction) for r in result.records)
     [('full', 1.0), ('random', 0.3)]
     >>> sorted(p.name for p in result.out.glob("*.png"))
@@ -439,8 +443,9 @@ def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=()
 def write_report(out):
     """Write ``summary.md``, ``summary.csv``, ``differences.csv`` and the figures of a study.
 
-    The figures (``summary.png`` and one ``robustness_<regime>_<attack>.png`` per
-    regime and attack, see :func:`sk_easycore.plotting.save_study_figures`) are
+    The figures (``summary.png``, one ``robustness_<regime>_<attack>.png`` per
+    regime and attack and, with a random frontier, one ``frontier_<regime>_<attack>.png``;
+    see :func:`sk_easycore.plotting.save_study_figures`) are
     written beside ``summary.md``, which embeds them. Every file is written
     atomically. A damaged cell file (invalid JSON, stored under another cell's
     name, or of another configuration than ``study.json``) is named in a

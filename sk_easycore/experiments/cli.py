@@ -36,7 +36,8 @@ configuration, other data or another network is refused. Runs of the same study 
 one folder (each cell runs once); a damaged cell file is moved to <out>/damaged/ and its
 cell runs again. When easycore is among the
 methods, its class-matched random control (matched_random) is added, and the full-data
-model is always a row. Logs go to <out>/study.log; the terminal shows progress bars,
+model is always a row. Random coresets at the --frontier fractions are trained too: the
+summary reads every method's robust accuracy against them at its own clean accuracy. Logs go to <out>/study.log; the terminal shows progress bars,
 warnings and errors (--quiet: errors only).
 """
 
@@ -46,6 +47,12 @@ def _floats(text):
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+
+
+def _frontier(text):
+    if text.strip().lower() == "none":
+        return []
+    return _floats(text)
 
 
 def _names(text):
@@ -172,6 +179,7 @@ def _parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    from ._config import DEFAULT_FRONTIER
     from ._methods import METHODS
 
     study = sub.add_parser(
@@ -185,6 +193,13 @@ def _parser():
                        + " (default: easycore,random)")
     study.add_argument("--fractions", type=_floats, default=[0.1, 0.3, 0.5],
                        help="coreset sizes as fractions in (0, 1) (default: 0.1,0.3,0.5)")
+    study.add_argument("--frontier", type=_frontier, metavar="LIST",
+                       default=None,
+                       help="fractions of the random-coreset frontier: random coresets at "
+                       "each, against which every method's robust accuracy is read at its own "
+                       "clean accuracy (default: "
+                       f"{','.join(f'{f:g}' for f in DEFAULT_FRONTIER)}, less those that keep "
+                       "no row of a class; none: no frontier)")
     study.add_argument("--regimes", type=_names, default=["standard"],
                        help="training regimes: standard, trades, pgd (default: standard)")
     study.add_argument("--attacks", type=_names, default=["fgsm", "pgd"],
@@ -276,7 +291,9 @@ def main(argv=None):
                 methods=args.methods, fractions=args.fractions, regimes=args.regimes,
                 attacks=args.attacks, eps=args.eps, seeds=args.seeds, budget=args.budget,
                 scoring_runs=args.scoring_runs, class_balanced=not args.global_selection,
-                scores=args.scores, autoattack_samples=args.autoattack_samples, **overrides)
+                scores=args.scores,
+                **({} if args.frontier is None else {"frontier": args.frontier}),
+                autoattack_samples=args.autoattack_samples, **overrides)
             print(result if args.dry_run else result.markdown())
         elif args.command == "score":
             from ._scores import save_scores

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import (Metric, atomic_write, data_label, identical_coresets, metric_label,
-                       summarize)
-from ..results import is_unit_range
+from ..results import (Metric, atomic_write, data_label, grid_records, has_frontier,
+                       identical_coresets, metric_label, summarize)
+from ..results import MATCHED_CONTROL, is_unit_range
 from ._common import FULL, method_colors, method_order, new_axes, study_records
+from ._frontier import plot_frontier
 from ._robustness import plot_accuracy_vs_eps
 
 __all__ = ["plot_study_summary", "save_study_figures"]
@@ -74,7 +75,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     4
     >>> plt.close("all")
     """
-    records = study_records(source)
+    records = grid_records(study_records(source))  # the frontier's own cells: not bars
     if not records:
         raise ValueError("the study has no finished cells to plot.")
     rows = summarize(records)
@@ -164,7 +165,9 @@ def save_study_figures(out, records=None, *, dpi=100):
 
     ``summary.png`` is :func:`plot_study_summary`; ``robustness_<regime>_<attack>.png``
     is :func:`plot_accuracy_vs_eps` for that regime and attack, one panel per
-    coreset fraction. Each file is written under a temporary name and renamed
+    coreset fraction of the study (the frontier's other random coresets are
+    left out of both); with a random frontier, ``frontier_<regime>_<attack>.png``
+    is :func:`plot_frontier`, one panel per budget. Each file is written under a temporary name and renamed
     over its final one, so a reader never sees a half-written image. Uses
     matplotlib's object interface only: pyplot's state is left alone.
 
@@ -194,9 +197,10 @@ def save_study_figures(out, records=None, *, dpi=100):
     from matplotlib.figure import Figure
 
     out = Path(out)
-    records = study_records(out if records is None else records)
-    if not records:
+    every = study_records(out if records is None else records)
+    if not every:
         return []
+    records = grid_records(every)  # the bars and curves: the study's own fractions
     rows = {(r.regime, m.attack) for r in records for m in r.metrics}
     regimes = sorted({regime for regime, _ in rows}, key=_regime_order)
     n_metrics = len({m for r in records for m in r.metrics})
@@ -225,6 +229,30 @@ def save_study_figures(out, records=None, *, dpi=100):
                     ax.get_legend().remove()
             _legend(axes[0])
             paths.append(_save(fig, out / f"robustness_{regime}_{attack}.png", dpi))
+    if has_frontier(config):
+        paths += _frontier_figures(out, every, rows, regimes, dataset, units, n_seeds, dpi)
+    return paths
+
+
+def _frontier_figures(out, records, rows, regimes, dataset, units, n_seeds, dpi):
+    """``frontier_<regime>_<attack>.png``: one panel per budget (a method to compare needed)."""
+    from matplotlib.figure import Figure
+
+    paths = []
+    others = {r.method for r in records} - {"random", FULL, MATCHED_CONTROL}
+    fractions = ", ".join(f"{f:g}" for f in records[0].config.get("frontier", ()))
+    for regime in regimes:
+        if not others & {r.method for r in records if r.regime == regime}:
+            continue
+        for attack in sorted(a for r, a in rows if r == regime and a != "clean"):
+            n_eps = len({m.eps for r in records for m in r.metrics if m.attack == attack})
+            fig = Figure(figsize=(5.2 * n_eps, 5.0), layout="constrained")
+            fig.suptitle(f"{dataset}: {attack.upper()} against clean accuracy, {regime} "
+                         f"training ({n_seeds} seed{'s' if n_seeds != 1 else ''})\ngrey: random "
+                         f"coresets at {fractions} and the full data; {units}")
+            plot_frontier(records, attack, regime=regime,
+                          axes=fig.subplots(1, n_eps, squeeze=False)[0])
+            paths.append(_save(fig, out / f"frontier_{regime}_{attack}.png", dpi))
     return paths
 
 

@@ -126,7 +126,9 @@ def run_description(records, config=None):
              "- **Selection**: " + selection
              + (f"; methods {', '.join(config['methods'])}" if config.get("methods") else "")
              + (f"; fractions {', '.join(f'{f:g}' for f in config['fractions'])}"
-                if config.get("fractions") else ""),
+                if config.get("fractions") else "")
+             + (f"; random frontier at {', '.join(f'{f:g}' for f in config['frontier'])} and "
+                "the full data" if config.get("frontier") else ""),
              "- **Training regimes**: " + "; ".join(
                  _regime_line(g, recipe) for g in config.get("regimes", ("standard",))),
              "- **Evaluation**: " + ", ".join(config.get("attacks", ())) + " at L-inf eps "

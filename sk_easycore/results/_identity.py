@@ -47,7 +47,7 @@ def comparable_config(config):
     for kind in ("npz:", "imagefolder:"):
         if isinstance(data, str) and data.startswith(kind):
             config["data"] = kind + os.path.basename(data[len(kind):].rstrip("/"))
-    for name in ("methods", "fractions", "regimes", "attacks", "seeds"):
+    for name in ("methods", "fractions", "regimes", "attacks", "seeds", "frontier"):
         if name in config:
             config[name] = _sorted(config[name])
     if isinstance(config.get("recipe"), dict) and "eps" in config["recipe"]:

@@ -18,7 +18,7 @@ RNG = np.random.default_rng(0)
 ARRAYS = (RNG.normal(size=(60, 4)).astype(np.float32), np.arange(60) % 10,
           RNG.normal(size=(20, 4)).astype(np.float32), np.arange(20) % 10)
 STUDY = dict(methods=["random"], fractions=[0.5], seeds=1, attacks=["fgsm"], eps=[0.1],
-             verbose=0)
+             frontier=(), verbose=0)
 
 
 def _net(n_outputs, n_inputs=4, **params):

@@ -15,7 +15,7 @@ from sk_easycore.experiments.cli import main
 # standard and TRADES, a proxy (easycore) and its class-matched control, PGD evaluation
 TINY = dict(methods=["easycore"], fractions=[0.3], regimes=["standard", "trades"],
             attacks=["pgd"], eps=[0.1], seeds=1, epochs=2, proxy_epochs=2, eval_max_iter=5,
-            train_max_iter=2)
+            train_max_iter=2, frontier=())
 
 
 def fixed_rates(batch_size=64):
@@ -65,7 +65,7 @@ def test_the_arithmetic_of_the_estimate(tmp_path):
     config = study_config("digits", methods=["easycore", "random"], fractions=[0.1, 0.5],
                           regimes=["standard", "trades"], attacks=["fgsm", "pgd", "autoattack"],
                           eps=[0.05, 0.1], seeds=2, budget="steps", epochs=3, proxy_epochs=4,
-                          scoring_runs=2, eval_max_iter=20)
+                          scoring_runs=2, eval_max_iter=20, frontier=())
     plan = plan_study(tmp_path / "none", config, data, calibration=fixed_rates())
     assert len(plan.pending) == 2 * 2 * (1 + 3 * 2) and plan.n_copies == 2 * 2 * 2
     # 10% and 50% of each class of digits' 1347 rows, rounded half up per class
@@ -119,10 +119,12 @@ def test_cifar_dry_run_for_both_recipes(tmp_path, capsys):
     out = tmp_path / "paper"
     plan = run_study(out, "cifar10", data_root=root, recipe="paper", dry_run=True, verbose=0,
                      batch_size=2, attack_batch_size=2, train_max_iter=2, seeds=1,
-                     methods=["random"], fractions=[0.5], attacks=["pgd"], eps=[8 / 255])
+                     methods=["random"], fractions=[0.5], attacks=["pgd"], eps=[8 / 255],
+                     frontier=())
     cli = ["study", "--data", "cifar10", "--data-root", str(root), "--out", str(tmp_path / "fast"),
            "--recipe", "fast", "--dry-run", "--quiet", "--batch-size", "2", "--seeds", "1",
-           "--methods", "random", "--fractions", "0.5", "--attacks", "pgd", "--eps", "0.03"]
+           "--methods", "random", "--fractions", "0.5", "--attacks", "pgd", "--eps", "0.03",
+           "--frontier", "none"]
     assert main(cli) == 0
     # standard training only: TRADES on ResNet-18 takes tens of seconds on a CPU (its
     # calibration is tested on digits above)

@@ -53,9 +53,9 @@ FORMS_PY = textwrap.dedent('''
 ''')
 FORMS = ["factory_of_class", "factory_of_instance", "NET_OF_CLASS", "NET_OF_INSTANCE"]
 SETTINGS = dict(methods=["easycore", "random"], fractions=[0.3], seeds=1, attacks=["fgsm"],
-                eps=[0.1])
+                eps=[0.1], frontier=())
 CLI_SETTINGS = ["--methods", "easycore,random", "--fractions", "0.3", "--seeds", "1",
-                "--attacks", "fgsm", "--eps", "0.1", "--quiet"]
+                "--attacks", "fgsm", "--eps", "0.1", "--frontier", "none", "--quiet"]
 RUN_PY = textwrap.dedent(f'''
     import json, sys
     import torch

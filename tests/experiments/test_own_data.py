@@ -40,7 +40,7 @@ MYMOD = textwrap.dedent('''
                                    batch_size=32, iterator_train__shuffle=True, verbose=0)
 ''')
 SETTINGS = ["--methods", "easycore,random", "--fractions", "0.3", "--seeds", "2",
-            "--attacks", "fgsm", "--eps", "0.1", "--quiet"]
+            "--attacks", "fgsm", "--eps", "0.1", "--frontier", "none", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_the_same_study_from_the_api_the_cli_jobs_and_dask(own):
 
         api = run_study(own / "api", str(own / "bc.npz"), net=mymod.make_net, verbose=0,
                         methods=["easycore", "random"], fractions=[0.3], seeds=2,
-                        attacks=["fgsm"], eps=[0.1])
+                        attacks=["fgsm"], eps=[0.1], frontier=())
     finally:
         sys.path.remove(str(own))
     expected = {r.key: r.metrics for r in api.records}
@@ -110,7 +110,7 @@ def test_changed_data_is_refused_naming_the_hash(own, tmp_path):
     data = np.load(own / "bc.npz")
     arrays = (data["X_train"], data["y_train"], data["X_test"], data["y_test"])
     settings = dict(methods=["random"], fractions=[0.3], seeds=1, attacks=["fgsm"], eps=[0.1],
-                    epochs=1, verbose=0)
+                    epochs=1, frontier=(), verbose=0)
     run_study(tmp_path, arrays, **settings)
     changed = (arrays[0][:, ::-1].copy(), *arrays[1:])
     with pytest.raises(ValueError, match="different study") as error:
@@ -134,7 +134,7 @@ def test_unknown_dataset_names_are_errors_and_registered_ones_work(tmp_path):
     register_dataset("tiny_spirals", _tiny_spirals)
     try:
         result = run_study(tmp_path, "tiny_spirals", verbose=0, methods=["random"],
-                           fractions=[0.5], seeds=1, attacks=["fgsm"], epochs=1)
+                           fractions=[0.5], seeds=1, attacks=["fgsm"], epochs=1, frontier=())
         assert {r.config["data"] for r in result.records} == {"tiny_spirals"}
     finally:
         unregister_dataset("tiny_spirals")
@@ -166,12 +166,12 @@ def test_torch_datasets_run_every_regime_without_being_materialised(digits, tmp_
     result = run_study(tmp_path, (train, test), verbose=0, methods=["easycore", "random"],
                        fractions=[0.3], seeds=1, regimes=["standard", "trades"],
                        attacks=["fgsm"], epochs=1, proxy_epochs=1, train_max_iter=2,
-                       eps=[0.05])
+                       eps=[0.05], frontier=())
     assert len(result.records) == 8 and result.records[0].config["data"] == "datasets"
     arrays = run_study(tmp_path / "arrays", (X[:300], y[:300], X[1500:1600], y[1500:1600]),
                        verbose=0, methods=["easycore", "random"], fractions=[0.3], seeds=1,
                        regimes=["standard", "trades"], attacks=["fgsm"], epochs=1,
-                       proxy_epochs=1, train_max_iter=2, eps=[0.05])
+                       proxy_epochs=1, train_max_iter=2, eps=[0.05], frontier=())
     # a dataset and its arrays select the same coresets
     by_key = {r.key: r for r in arrays.records}
     for record in result.records:
@@ -192,7 +192,7 @@ def test_an_image_folder_and_an_npz_file(tmp_path):
                 Image.fromarray(pixels).save(folder / f"{i}.png")
     result = run_study(tmp_path / "study", f"imagefolder:{tmp_path / 'images'}", verbose=0,
                        methods=["random"], fractions=[0.5], seeds=1, attacks=["fgsm"],
-                       epochs=2, eps=[0.05])
+                       epochs=2, eps=[0.05], frontier=())
     counts = {r.method: r.class_counts for r in result.records}
     assert counts == {"full": {"0": 12, "1": 12}, "random": {"0": 6, "1": 6}}
     assert result.records[0].config["data"] == "imagefolder:images"  # a name, not a path
@@ -225,7 +225,7 @@ def test_the_cifar_path_trains_with_augmentation_and_records_it(tmp_path):
                        methods=["random"], fractions=[0.5], seeds=1,
                        regimes=["standard", "trades"], attacks=["fgsm"], eps=[8 / 255],
                        model="small_cnn", epochs=1, proxy_epochs=1, batch_size=20,
-                       train_max_iter=2)
+                       train_max_iter=2, frontier=())
     assert len(result.records) == 4
     for record in result.records:
         assert record.config["recipe"]["augment"] == "crop_flip"

@@ -14,7 +14,7 @@ from sk_easycore.experiments import default_recipe, run_study, study_config
 from sk_easycore.robustness import adversarial_accuracy
 
 SETTINGS = dict(methods=["easycore", "random"], fractions=[0.5], seeds=1, attacks=["fgsm", "pgd"],
-                eval_max_iter=3)
+                eval_max_iter=3, frontier=())
 
 
 def _signals(n, length=40, seed=0):

@@ -11,9 +11,10 @@ import pytest
 from sk_easycore.experiments import run_study, study_config, write_report
 
 SETTINGS = dict(data="digits", methods=["easycore", "random"], fractions=[0.3],
-                attacks=["fgsm"], eps=[0.1], seeds=2, epochs=2, proxy_epochs=2)
+                attacks=["fgsm"], eps=[0.1], seeds=2, epochs=2, proxy_epochs=2, frontier=())
 CLI_ARGS = ["--methods", "easycore,random", "--fractions", "0.3", "--attacks", "fgsm",
-            "--eps", "0.1", "--seeds", "2", "--epochs", "2", "--proxy-epochs", "2", "--quiet"]
+            "--eps", "0.1", "--seeds", "2", "--epochs", "2", "--proxy-epochs", "2",
+            "--frontier", "none", "--quiet"]
 
 
 def metrics_by_key(records):

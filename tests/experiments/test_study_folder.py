@@ -18,10 +18,10 @@ from sk_easycore.experiments.cli import main
 from sk_easycore.results import StudyStore
 
 TINY = dict(methods=["random"], fractions=[0.3], attacks=["fgsm"], eps=[0.1], seeds=1,
-            epochs=1, proxy_epochs=1)
+            epochs=1, proxy_epochs=1, frontier=())
 TINY_CLI = ["--data", "synthetic2d", "--methods", "random", "--fractions", "0.3", "--attacks",
             "fgsm", "--eps", "0.1", "--epochs", "1", "--proxy-epochs", "1", "--seeds", "1",
-            "--quiet"]
+            "--frontier", "none", "--quiet"]
 KEYS = ["full__f1__standard__s0", "random__f0.3__standard__s0"]
 
 

@@ -225,7 +225,7 @@ def test_raw_table_columns_of_very_different_scales_warn(tmp_path, caplog):
             warnings.catch_warnings():
         warnings.simplefilter("ignore", NearChanceWarning)  # one epoch: it may well be
         run_study(tmp_path, data, verbose=0, methods=["random"], fractions=[0.5],
-                  attacks=["fgsm"], seeds=1, epochs=1, standardize=False)
+                  attacks=["fgsm"], seeds=1, epochs=1, standardize=False, frontier=())
     assert "differ in scale" in (tmp_path / "study.log").read_text()
     # shown once, as the warning: the log line stays in study.log
     assert not any("differ in scale" in r.getMessage() for r in caplog.records)
