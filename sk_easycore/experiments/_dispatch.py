@@ -144,9 +144,9 @@ def run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=(),
         for record, weights, note in results:
             if note:
                 logger.warning("%s", note)
-            if weights is not None:
-                store.save_model(record.key, weights)
             store.save_cell(record)
+            if weights is not None:  # a cell without its weights is trained again to grow
+                store.save_model(record.key, weights)
             store.release(record.key)
             bar.set_postfix_str(record.key)
             bar.update(1)
