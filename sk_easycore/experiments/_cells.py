@@ -18,9 +18,10 @@ import numpy as np
 from ..data import input_shape, take
 from ..models import lr_scheduler, make_default_net
 from ..results import FULL, CellRecord, Metric, cell_key
-from ..robustness import AdversarialTrainingClassifier, robustness_report
+from ..robustness import AdversarialTrainingClassifier
 from ..utils import initialize_net, redraw_parameters, torch_seed
 from ._environment import environment, versions
+from ._evaluate import attack_details, attack_metrics, evaluate
 
 __all__ = ["Cell", "CellTask", "describe_net", "environment", "net_epochs", "run_cell",
            "study_net", "target_model", "train_cell", "versions"]
@@ -257,10 +258,9 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
 
 
 def target_model(task, data, y, epochs):
-    """The unfitted model of a cell, to be trained on labels ``y`` for ``epochs``.
+    """The unfitted model of a cell, to train on labels ``y`` for ``epochs``.
 
-    A standard net is built (and must be initialised and trained) under
-    ``torch_seed(task.cell.seed)``; an adversarial trainer seeds itself.
+    Build, initialise and train a standard net under ``torch_seed(task.cell.seed)``.
 
     Parameters
     ----------
@@ -284,7 +284,8 @@ def target_model(task, data, y, epochs):
                     with_schedule=False, with_augment=False)
     return AdversarialTrainingClassifier(
         net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
-        max_iter=recipe.train_max_iter, scheduler=lr_scheduler(recipe.scheduler, epochs, lr=recipe.lr),
+        max_iter=recipe.train_max_iter,
+        scheduler=lr_scheduler(recipe.scheduler, epochs, lr=recipe.lr),
         clip_values=recipe.clip_values, augment=recipe.augment, random_state=cell.seed,
         **({"inner": recipe.trades_inner} if cell.regime == "trades" else {}),
     )
@@ -356,33 +357,6 @@ def train_cell(task):
         environment=environment(_device(model)), attack_details=attack_details(report),
     )
     return record, model
-
-
-def evaluate(config, model, data, seed, attacks, eps):
-    """The robustness report of a cell's model: ``attacks`` at ``eps`` on the test data.
-
-    Every (attack, eps) is seeded with ``seed`` alone, so a metric measured
-    later, on its own, is the one a run measuring every metric at once gives.
-    """
-    recipe = config.recipe
-    return robustness_report(
-        model, data.X_test, data.y_test, attacks=attacks, eps=eps,
-        max_iter=recipe.eval_max_iter, clip_values=recipe.clip_values,
-        batch_size=recipe.attack_batch_size, random_state=seed,
-        autoattack_samples=recipe.autoattack_samples,
-    )
-
-
-def attack_metrics(report):
-    """``{Metric: accuracy}`` of a robustness report's attacks (the clean accuracy aside)."""
-    return {Metric(row["attack"], row["eps"]): row["accuracy"] for row in report.to_records()
-            if row["attack"] != "clean"}
-
-
-def attack_details(report):
-    """``{metric key: detail}`` of a robustness report's AutoAttack breakdowns."""
-    return {Metric(attack, eps).key: detail for attack, per_eps in report.details.items()
-            for eps, detail in per_eps.items()}
 
 
 def _device(model):

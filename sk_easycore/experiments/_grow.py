@@ -21,9 +21,9 @@ import numpy as np
 from ..data import input_shape
 from ..results import Metric, grid_union, method_order
 from ..utils import initialize_net, load_weights, torch_seed
-from ._cells import (Cell, CellTask, attack_details, attack_metrics, evaluate, target_model,
-                     train_cell)
+from ._cells import Cell, CellTask, target_model, train_cell
 from ._config import ATTACKS, REGIMES
+from ._evaluate import attack_details, attack_metrics, evaluate
 
 __all__ = ["GrowTask", "grid_order", "grow_cell", "missing_metrics", "model_weights"]
 

@@ -246,7 +246,7 @@ class StudyStore:
         return self.models / f"{key}.pt"
 
     def save_model(self, key, weights):
-        """Write the cell ``key``'s weights (the bytes of a ``torch.save``d state dict) atomically."""
+        """Write the cell ``key``'s weights (a saved state dict's bytes) atomically."""
         self.models.mkdir(exist_ok=True)
         atomic_write(self.model_path(key), lambda f: f.write(weights), binary=True)
 

@@ -57,8 +57,8 @@ def test_store_grows_to_the_union_of_its_runs_grids(tmp_path):
     store.save_cell(record("random", 0, 0.9))
     store.close()
     grown = StudyStore(tmp_path)
-    grown.open({**config, "seeds": [2, 0], "attacks": ["fgsm"], "recipe": {"eps": [0.2], "lr": 0.1}},
-               order={"attacks": ["fgsm", "pgd"].index})
+    grown.open({**config, "seeds": [2, 0], "attacks": ["fgsm"],
+                "recipe": {"eps": [0.2], "lr": 0.1}}, order={"attacks": ["fgsm", "pgd"].index})
     expected = {**config, "seeds": [0, 1, 2], "attacks": ["fgsm", "pgd"],
                 "recipe": {"eps": [0.1, 0.2], "lr": 0.1}}
     assert grown.load_config() == grown.config == expected
