@@ -13,6 +13,7 @@ from sk_easycore.experiments import _dispatch, _grow, run_study
 from sk_easycore.experiments._cost import plan_study
 from sk_easycore.experiments._data import resolve_data
 from sk_easycore.experiments._study import study_config
+from sk_easycore.experiments.cli import main
 
 from test_cost import fixed_rates
 
@@ -54,7 +55,8 @@ def grown(tmp_path_factory):
     return out
 
 
-def test_a_third_seed_trains_only_its_cells_and_equals_a_fresh_run(grown, fresh, trainings):
+def test_a_third_seed_trains_only_its_cells_and_equals_a_fresh_run(grown, fresh, trainings,
+                                                                     capsys):
     result = run_study(grown, **{**BASE, "seeds": 3})
     assert sorted(trainings) == ["full__f1__standard__s2", "random__f0.3__standard__s2"]
     assert len(result.records) == 6
@@ -64,6 +66,8 @@ def test_a_third_seed_trains_only_its_cells_and_equals_a_fresh_run(grown, fresh,
     stored = json.loads((grown / "study.json").read_text())
     assert stored["seeds"] == [0, 1, 2]
     assert "**Seeds**: 0, 1, 2 (3)" in (grown / "summary.md").read_text()
+    assert main(["report", str(grown)]) == 0  # the command reads the grown folder too
+    assert "**Seeds**: 0, 1, 2 (3)" in capsys.readouterr().out
 
 
 def test_new_attacks_and_eps_are_measured_on_the_kept_weights(grown, fresh, trainings):
@@ -135,9 +139,11 @@ def test_without_kept_weights_the_cell_is_trained_again_and_copies_follow(method
         assert "fgsm@0.2" in copy.metrics
 
 
-def test_weights_are_not_kept_when_asked(tmp_path):
-    run_study(tmp_path, keep_models=False, **{**BASE, "seeds": 1})
-    assert not (tmp_path / "models").exists()
+def test_weights_are_not_kept_when_asked(tmp_path, capsys):
+    assert main(["study", "--out", str(tmp_path), "--data", "digits", "--methods", "random",
+                 "--fractions", "0.3", "--attacks", "fgsm", "--eps", "0.1", "--seeds", "1",
+                 "--epochs", "1", "--proxy-epochs", "1", "--no-keep-models", "--quiet"]) == 0
+    assert (tmp_path / "cells").is_dir() and not (tmp_path / "models").exists()
 
 
 def test_an_adversarially_trained_cell_is_measured_on_its_kept_weights(tmp_path, trainings):
