@@ -37,6 +37,10 @@ def trainings(monkeypatch):
     return trained
 
 
+def _config(**changes):
+    return study_config(**{k: v for k, v in {**BASE, **changes}.items() if k != "verbose"})
+
+
 def metrics(result):
     return {r.key: r.metrics for r in result.records}
 
@@ -57,6 +61,10 @@ def grown(tmp_path_factory):
 
 def test_a_third_seed_trains_only_its_cells_and_equals_a_fresh_run(grown, fresh, trainings,
                                                                      capsys):
+    plan = plan_study(grown, _config(seeds=3), resolve_data("digits").load(),
+                      calibration=fixed_rates())
+    assert plan.pending == ("full__f1__standard__s2", "random__f0.3__standard__s2")
+    assert plan.n_finished == 4 and plan.measured == plan.retrained == ()
     result = run_study(grown, **{**BASE, "seeds": 3})
     assert sorted(trainings) == ["full__f1__standard__s2", "random__f0.3__standard__s2"]
     assert len(result.records) == 6
@@ -71,9 +79,8 @@ def test_a_third_seed_trains_only_its_cells_and_equals_a_fresh_run(grown, fresh,
 
 
 def test_new_attacks_and_eps_are_measured_on_the_kept_weights(grown, fresh, trainings):
-    config = study_config(**{k: v for k, v in {**BASE, **MORE, "seeds": 3}.items()
-                             if k != "verbose"})
-    plan = plan_study(grown, config, resolve_data("digits").load(), calibration=fixed_rates())
+    plan = plan_study(grown, _config(**MORE, seeds=3), resolve_data("digits").load(),
+                      calibration=fixed_rates())
     assert plan.pending == () and len(plan.measured) == 6 and plan.trainings == ()
     # per model, what is missing: FGSM at 0.2 and PGD at both (3 steps)
     assert plan.attack_work == {"fgsm": 6 * 450, "pgd": 6 * 2 * 450 * 3}
