@@ -25,7 +25,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "StudyWarning": "._guards",
     "build_selector": "._methods",
     "default_recipe": "._data",
-    "environment": "._cells",
+    "environment": "._environment",
     "load_dataset": "._data",
     "load_scores": "._scores",
     "make_proxy": "._study",
@@ -41,5 +41,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "study_config": "._study",
     "study_net": "._cells",
     "unregister_dataset": "._registry",
-    "write_report": "._study",
+    "write_report": "._report",
 })

@@ -11,8 +11,6 @@ worker.
 import dataclasses
 import hashlib
 import logging
-import os
-import platform
 import time
 
 import numpy as np
@@ -20,11 +18,13 @@ import numpy as np
 from ..data import input_shape, take
 from ..models import lr_scheduler, make_default_net
 from ..results import FULL, CellRecord, Metric, cell_key
-from ..robustness import AdversarialTrainingClassifier, robustness_report
+from ..robustness import AdversarialTrainingClassifier
 from ..utils import initialize_net, redraw_parameters, torch_seed
+from ._environment import environment, versions
+from ._evaluate import attack_details, attack_metrics, evaluate
 
 __all__ = ["Cell", "CellTask", "describe_net", "environment", "net_epochs", "run_cell",
-           "study_net", "versions"]
+           "study_net", "target_model", "train_cell", "versions"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,62 +115,6 @@ class CellTask:
         for name in ("net", "source"):
             state[name] = pickle.loads(state[name])
         self.__dict__.update(state)
-
-
-def versions():
-    """Versions of Python, this library and its main dependencies (as installed)."""
-    from importlib.metadata import version
-
-    from .. import __version__
-
-    names = {"torch": "torch", "skorch": "skorch", "sklearn": "scikit-learn",
-             "imblearn": "imbalanced-learn", "art": "adversarial-robustness-toolbox",
-             "numpy": "numpy"}
-    return {"python": platform.python_version(), "sk_easycore": __version__,
-            **{key: version(dist) for key, dist in names.items()}}
-
-
-def environment(device=None):
-    """What a run's floats depend on beyond its settings: threads, CPU kernels, device, versions.
-
-    The same settings give the same numbers bit for bit only under the same
-    conditions: the float sums of torch's CPU kernels are split among its threads
-    (another thread count changes the last bits, which training amplifies: MKL's
-    matrix products and oneDNN's convolutions, unless ``MKL_CBWR=AUTO,STRICT`` and
-    oneDNN is off, see docs/study.md), and ``ATEN_CPU_CAPABILITY`` or another CPU
-    selects other kernels.
-
-    Parameters
-    ----------
-    device : str or None, default=None
-        The device the models ran on; None: :func:`~sk_easycore.utils.default_device`.
-
-    Returns
-    -------
-    environment : dict
-        ``torch_threads``, ``cpu_capability`` (``torch.backends.cpu.get_cpu_capability()``),
-        ``mkl_cbwr`` (the ``MKL_CBWR`` variable), ``mkldnn`` (whether torch uses
-        oneDNN), ``device``, ``machine`` and ``versions``.
-
-    Examples
-    --------
-    >>> sorted(environment("cpu"))  # doctest: +NORMALIZE_WHITESPACE
-    ['cpu_capability', 'device', 'machine', 'mkl_cbwr', 'mkldnn', 'torch_threads',
-     'versions']
-    """
-    import torch
-
-    from ..utils import default_device
-
-    device = str(default_device() if device is None else device)
-    if device.startswith("cuda") and torch.cuda.is_available():
-        device = f"{device} ({torch.cuda.get_device_name()})"
-    return {"torch_threads": torch.get_num_threads(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "mkl_cbwr": os.environ.get("MKL_CBWR"), "mkldnn": torch.backends.mkldnn.enabled,
-            "device": device,
-            "machine": f"{platform.machine()} {platform.processor()}".strip(),
-            "versions": versions()}
 
 
 def target_epochs(config, n_train, n_full):
@@ -313,26 +257,46 @@ def study_net(config, net, data, n_classes, *, epochs, seed=None, with_schedule=
     return built.set_params(max_epochs=epochs, train_split=None)
 
 
-def _train(task, data, indices, epochs):
+def target_model(task, data, y, epochs):
+    """The unfitted model of a cell, to train on labels ``y`` for ``epochs``.
+
+    Build, initialise and train a standard net under ``torch_seed(task.cell.seed)``.
+
+    Parameters
+    ----------
+    task : CellTask
+    data : StudyData
+    y : ndarray
+        The labels of the cell's training rows.
+    epochs : int
+
+    Returns
+    -------
+    model : skorch.NeuralNetClassifier or AdversarialTrainingClassifier
+    """
     config, cell = task.config, task.cell
     recipe = config.recipe
-    X, y = take(data.X_train, indices), data.y_train[indices]
     if cell.regime == "standard":
         # skorch uses labels as output indices: one output per class of the full data
-        with torch_seed(cell.seed):
-            net = study_net(config, task.net, data, data.n_classes, epochs=epochs,
-                            seed=cell.seed)
-            return initialize_net(net).partial_fit(X, y)
+        return study_net(config, task.net, data, data.n_classes, epochs=epochs, seed=cell.seed)
     # the adversarial trainer maps labels through classes_: one output per class present
     net = study_net(config, task.net, data, len(np.unique(y)), epochs=epochs, seed=cell.seed,
                     with_schedule=False, with_augment=False)
-    model = AdversarialTrainingClassifier(
+    return AdversarialTrainingClassifier(
         net, method=cell.regime, eps=recipe.train_eps, eps_step=recipe.train_eps_step,
-        max_iter=recipe.train_max_iter, scheduler=lr_scheduler(recipe.scheduler, epochs, lr=recipe.lr),
+        max_iter=recipe.train_max_iter,
+        scheduler=lr_scheduler(recipe.scheduler, epochs, lr=recipe.lr),
         clip_values=recipe.clip_values, augment=recipe.augment, random_state=cell.seed,
         **({"inner": recipe.trades_inner} if cell.regime == "trades" else {}),
     )
-    return model.fit(X, y)
+
+
+def _train(task, data, indices, epochs):
+    X, y = take(data.X_train, indices), data.y_train[indices]
+    if task.cell.regime == "standard":
+        with torch_seed(task.cell.seed):
+            return initialize_net(target_model(task, data, y, epochs)).partial_fit(X, y)
+    return target_model(task, data, y, epochs).fit(X, y)
 
 
 def run_cell(task):
@@ -358,6 +322,11 @@ def run_cell(task):
     >>> record.n_train, sorted(m.key for m in record.metrics)
     (135, ['clean', 'fgsm@0.1'])
     """
+    return train_cell(task)[0]
+
+
+def train_cell(task):
+    """:func:`run_cell`, returning the trained model too: ``(record, model)``."""
     config, cell = task.config, task.cell
     start_all = time.perf_counter()
     data = task.source.load()
@@ -372,32 +341,22 @@ def run_cell(task):
     timings["train_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    report = robustness_report(
-        model, data.X_test, data.y_test, attacks=config.attacks, eps=config.recipe.eps,
-        max_iter=config.recipe.eval_max_iter, clip_values=config.recipe.clip_values,
-        batch_size=config.recipe.attack_batch_size, random_state=cell.seed,
-        autoattack_samples=config.recipe.autoattack_samples,
-    )
+    report = evaluate(config, model, data, cell.seed, config.attacks, config.recipe.eps)
     timings["eval_s"] = time.perf_counter() - start
-    metrics = {Metric("clean"): report.clean_accuracy}
-    for row in report.to_records():
-        if row["attack"] != "clean":
-            metrics[Metric(row["attack"], row["eps"])] = row["accuracy"]
+    metrics = {Metric("clean"): report.clean_accuracy, **attack_metrics(report)}
     timings["total_s"] = time.perf_counter() - start_all + timings["select_s"]
 
     classes, counts = np.unique(data.y_train[indices], return_counts=True)
-    return CellRecord(
+    record = CellRecord(
         method=cell.method, fraction=cell.fraction, regime=cell.regime, seed=cell.seed,
         metrics=metrics, key=cell.key, n_train=int(len(indices)), epochs=epochs,
         sample_indices=None if task.indices is None else [int(i) for i in indices],
         class_counts={str(data.classes[c]): int(n) for c, n in zip(classes.tolist(),
                                                                  counts.tolist())},
         timings=timings, config=config.to_dict(), versions=versions(),
-        environment=environment(_device(model)),
-        attack_details={Metric(attack, eps).key: detail
-                        for attack, per_eps in report.details.items()
-                        for eps, detail in per_eps.items()},
+        environment=environment(_device(model)), attack_details=attack_details(report),
     )
+    return record, model
 
 
 def _device(model):

@@ -21,7 +21,8 @@ from pathlib import Path
 from ..base import selection_groups
 from ..results import FULL, config_differences
 from ._calibrate import AUTOATTACKS, calibrate
-from ._cells import study_cells, target_epochs
+from ._cells import Cell, study_cells, target_epochs
+from ._grow import missing_metrics
 from ._methods import MATCHED_CONTROL, METHODS, _accepted, selector_ref
 
 __all__ = ["StudyPlan", "plan_study"]
@@ -77,6 +78,12 @@ class StudyPlan:
         Cell processes of the run (the estimate is device time, summed over them).
     devices : tuple of str
         The CUDA devices the cells would run on (none: this machine's CPU).
+    measured : tuple of str
+        Finished cells asked for new attacks or eps, measured on their kept
+        weights (nothing trained).
+    retrained : tuple of str
+        Finished cells asked for new attacks or eps whose weights are not kept:
+        trained again (counted in ``trainings``).
 
     Examples
     --------
@@ -107,6 +114,8 @@ class StudyPlan:
     seconds: dict
     n_jobs: int = 1
     devices: tuple = ()
+    measured: tuple = ()
+    retrained: tuple = ()
 
     @property
     def total_seconds(self):
@@ -119,6 +128,10 @@ class StudyPlan:
                  f"cells: {self.n_cells} in the study, {self.n_finished} finished, "
                  f"{len(self.pending)} to run ({len(self.pending) - self.n_copies} models to "
                  f"train, {self.n_copies} sharing another cell's coreset)"]
+        if self.measured or self.retrained:
+            lines.append(f"finished cells asked for new attacks or eps: {len(self.measured)} "
+                         f"measured on their kept weights, {len(self.retrained)} trained again "
+                         "(no weights kept)")
         if self.proxies:
             epochs = sum(e for _, e, _ in self.proxies)
             lines.append(f"proxies: {len(self.proxies)} trainings on the full data, "
@@ -161,19 +174,42 @@ def _duration(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
-def _finished_keys(out, config):
-    """Finished cells of an existing folder, read only; a folder of another study is refused."""
-    from ..results import StudyStore
+def _finished(out, config):
+    """Usable finished cells of an existing folder, read only; another study is refused."""
+    from ..results import StudyStore, study_identity
 
     store = StudyStore(out)
     if not store.config_path.exists():
-        return set()
+        return {}, store
     stored = store.load_config()
-    diff = config_differences(stored, json.loads(json.dumps(config.to_dict(), sort_keys=True)))
+    diff = config_differences(study_identity(stored), study_identity(
+        json.loads(json.dumps(config.to_dict(), sort_keys=True))))
     if diff:
         raise ValueError(f"{out} holds results of a different study; a run would refuse it. "
                          "Differences:\n  " + "\n  ".join(diff))
-    return store.finished_keys()
+    return {r.key: r for r in store.scan_cells()[0]}, store
+
+
+def _growing(config, cells, finished, store):
+    """``(measured, retrained)``: finished cells lacking a metric, by whether weights are kept.
+
+    ``measured`` maps a key to the ``(attack, eps)`` measured on its kept weights;
+    ``retrained`` lists the cells trained again (no weights kept).
+    """
+    measured, retrained = {}, []
+    for cell in cells:
+        record = finished.get(cell.key)
+        if record is None or not missing_metrics(record, config):
+            continue
+        root = finished.get(record.same_coreset_as, record)
+        missing = missing_metrics(root, config)
+        if not missing or root.key in measured or any(c.key == root.key for c in retrained):
+            continue
+        if store.model_path(root.key).is_file():
+            measured[root.key] = missing
+        else:
+            retrained.append(Cell(root.method, root.fraction, root.regime, root.seed))
+    return measured, retrained
 
 
 def _needs_proxy(method):
@@ -211,8 +247,9 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
 
     out = Path(out)
     cells = study_cells(config)
-    finished = _finished_keys(out, config)
+    finished, store = _finished(out, config)
     pending = [c for c in cells if c.key not in finished]
+    measured, retrained = _growing(config, cells, finished, store)
     recipe = config.recipe
     if calibration is None:
         calibration = calibrate(config, net, data)
@@ -223,7 +260,7 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
     randoms = {(c.regime, c.fraction, c.seed) for c in cells if c.method == "random"}
     copies = [c for c in pending if c.method == MATCHED_CONTROL and config.class_balanced
               and (c.regime, c.fraction, c.seed) in randoms]
-    trained = [c for c in pending if c not in copies]
+    trained = [c for c in pending if c not in copies] + retrained
     proxies = []
     if config.scores is None:
         for seed in config.seeds:
@@ -250,14 +287,17 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
         mine = [t for t in trainings if t.regime == regime]
         seconds[regime] = sum(rates[regime].seconds(t.models * t.batches, t.models)
                               for t in mine)
-    n_models, n_eps = len(trained), len(recipe.eps)
+    # every (model, attack, eps) measured: all of a trained model's, the missing ones of the rest
+    runs = {a: len(trained) * len(recipe.eps) for a in config.attacks}
+    for missing in measured.values():
+        for attack, _ in missing:
+            runs[attack] += 1
     steps = {"fgsm": 1, "pgd": recipe.eval_max_iter}
-    attack_work = {a: n_models * n_eps * n_test * steps[a] for a in config.attacks if a in steps}
-    seconds["attacks"] = sum(rates["attack_step"].seconds(work, n_models * n_eps)
-                             for work in attack_work.values())
+    attack_work = {a: n * n_test * steps[a] for a, n in runs.items() if a in steps}
+    seconds["attacks"] = sum(rates["attack_step"].seconds(runs[a] * n_test * steps[a], runs[a])
+                             for a in attack_work)
     aa_images = getattr(config, "autoattack_samples", None) or n_test
-    autoattack = {a: n_models * n_eps * min(aa_images, n_test)
-                  for a in config.attacks if a in AUTOATTACKS}
+    autoattack = {a: n * min(aa_images, n_test) for a, n in runs.items() if a in AUTOATTACKS}
     for attack, images in autoattack.items():
         seconds[attack] = rates[attack].seconds(images, 0)
     return StudyPlan(out=out, n_cells=len(cells), n_finished=len(cells) - len(pending),
@@ -265,4 +305,5 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
                      batch_size=batch_size, proxies=tuple(proxies), trainings=trainings,
                      attack_work=attack_work, autoattack_images=autoattack,
                      calibration=calibration, seconds=seconds, n_jobs=n_jobs,
-                     devices=tuple(devices))
+                     devices=tuple(devices), measured=tuple(measured),
+                     retrained=tuple(c.key for c in retrained))

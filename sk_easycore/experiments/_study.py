@@ -1,40 +1,37 @@
-"""run_study: every (method, fraction, regime, seed) cell, resumable, serial or parallel.
+"""run_study: every (method, fraction, regime, seed) cell, resumable, growable, in parallel.
 
 A study runs in two phases. Here, in the calling process: the data is loaded, every
 seed's proxy is trained once (cached in ``<out>/proxies/``) and every pending cell's
 coreset is selected from it. Then the cells, each a :class:`CellTask` carrying its
 coreset, data source and network, train and attack their models, here or in worker
-processes or on a Dask cluster. Cells whose coresets are identical (the class-matched
-control under class-balanced selection draws exactly ``random``'s rows) are trained
-once and recorded for each, marked ``same_coreset_as``.
+processes or on a Dask cluster (:mod:`._dispatch`). Cells whose coresets are identical
+(the class-matched control under class-balanced selection draws exactly ``random``'s
+rows) are trained once and recorded for each, marked ``same_coreset_as``. A finished
+cell asked for new attacks or budgets is measured on its kept weights (:mod:`._grow`).
 """
 
 import dataclasses
-import hashlib
 import logging
 import os
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
-import numpy as np
-from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from ..results import (FULL, StudyResult, StudyStore, atomic_write_text, check_study_folder,
-                       config_differences, differences_csv, is_writable, summary_csv,
-                       summary_markdown)
+from ..results import FULL, StudyStore, check_study_folder, config_differences
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
-from ._cells import (Cell, CellTask, describe_net, environment, net_epochs, run_cell,
-                     study_cells, study_net)
+from ._cells import describe_net, net_epochs, study_cells, study_net
 from ._config import DEFAULT_FRONTIER, Recipe, StudyConfig
 from ._data import default_recipe, resolve_data
-from ._devices import claimed_device, open_slots, resolve_devices
-from ._guards import check_column_scales, check_full_model, usable_frontier
+from ._dispatch import placement, plan_tasks, rewrite_copies, run_tasks
+from ._environment import environment
+from ._grow import GrowTask, grid_order, missing_metrics
+from ._guards import check_column_scales, usable_frontier
 from ._log import log_to
 from ._methods import build_selector
 from ._netcheck import check_net
 from ._registry import RECIPES, named_recipe
+from ._report import _write_report, write_report
 
 __all__ = ["run_study", "study_config", "write_report"]
 
@@ -153,10 +150,6 @@ def make_proxy(config, net, data, seed=None):
     return proxy
 
 
-def _coreset_key(regime, seed, indices):
-    return (regime, seed, hashlib.sha1(np.ascontiguousarray(indices, np.int64)).hexdigest())
-
-
 def _select_coresets(config, pending, net, data, memory, verbose):
     """Select every pending cell's coreset here, from the seed's shared proxy."""
     proxies = {}
@@ -192,15 +185,19 @@ def _show_progress(proxy, verbose):
 
 
 def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jobs=1,
-              devices=None, dask_scheduler=None, dry_run=False, verbose=1, **params):
+              devices=None, dask_scheduler=None, dry_run=False, keep_models=True, verbose=1,
+              **params):
     """Run (or resume) a study and write its report; return a :class:`StudyResult`.
 
     Parameters
     ----------
     out : str or Path
         The study folder. Finished cells found there are skipped; a folder
-        holding another configuration, other data or another network is
-        refused, naming what differs.
+        holding other data, another network or another recipe is refused,
+        naming what differs. A folder of the same study grows: more methods,
+        fractions, regimes, seeds, attacks or budgets than it holds compute
+        only the new cells and metrics, and ``study.json`` and the report hold
+        everything the folder holds.
     data : str or tuple, default="digits"
         A registered dataset (:func:`~sk_easycore.experiments.registered_datasets`;
         add yours with :func:`~sk_easycore.experiments.register_dataset`),
@@ -245,6 +242,11 @@ def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jo
         cells still to run, their epochs and attack work, and the device time
         estimated from a short calibration on this device
         (:func:`~sk_easycore.experiments.plan_study`).
+    keep_models : bool, default=True
+        Keep every trained cell's weights in ``<out>/models/<key>.pt`` (a
+        ResNet-18 takes 45 MB, the digits CNN 0.6 MB), so that a later
+        run asking for new attacks or budgets measures them on these weights
+        instead of training the cell again. Not part of the study's identity.
     verbose : int, default=1
         0: silent; 1: progress bars over the coresets and the cells.
     **params
@@ -278,7 +280,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jo
     ['robustness_standard_fgsm.png', 'summary.png']
     """
     out = Path(out).expanduser().resolve()  # workers may run in another folder
-    placement = _placement(devices, dask_scheduler)
+    devices = placement(devices, dask_scheduler)
     if not dry_run:
         check_study_folder(out)  # before the data is loaded: a bad --out fails at once
     config, source, loaded = prepare_study(data, net=net, data_root=data_root, recipe=recipe,
@@ -286,11 +288,11 @@ def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jo
     if dry_run:
         from ._cost import plan_study
 
-        return plan_study(out, config, loaded, net, n_jobs=n_jobs, devices=placement)
+        return plan_study(out, config, loaded, net, n_jobs=n_jobs, devices=devices)
     store = StudyStore(out)
     # where the proxies are trained and the coresets selected (each cell records its own)
     here = environment(_net_device(net, loaded, config))
-    store.open({**config.to_dict(), "environment": here})
+    store.open({**config.to_dict(), "environment": here}, order=grid_order())
     try:
         with log_to(store.log_path):
             first = store.load_config().get("environment")
@@ -300,7 +302,7 @@ def run_study(out, data="digits", *, net=None, data_root=None, recipe=None, n_jo
                                "; ".join(config_differences(first, here)))
             check_column_scales(loaded.X_train, config.recipe, own_net=net is not None)
             _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose,
-                         placement)
+                         devices, keep_models)
             result = _write_report(out)
     finally:
         store.close()
@@ -318,199 +320,78 @@ def _net_device(net, data, config):
 
 
 def _run_pending(store, config, net, loaded, source, n_jobs, dask_scheduler, verbose,
-                 devices=()):
+                 devices=(), keep=True):
     """Run the cells no run has finished, sharing them with any other run of this study.
 
     Each round sets damaged cell files aside, takes (file-locks) the unfinished
-    cells no other run holds, and runs them; when other runs hold all the
-    unfinished cells, it waits for one of them and looks again.
+    cells no other run holds, and the finished ones lacking a metric this run
+    asks for, and runs them; when other runs hold all of them, it waits for one
+    and looks again.
     """
     cells = study_cells(config)
-    first = True
+    first, tried = True, set()
     while True:
         records, damaged = store.scan_cells()
         store.set_aside(damaged)
         finished = {r.key: r for r in records}
         pending = [c for c in cells if c.key not in finished]
+        growing = _growing(config, cells, finished, tried)
         if first:
-            logger.info("study in %s: %d cells, %d finished, %d to run", store.root, len(cells),
-                        len(cells) - len(pending), len(pending))
+            logger.info("study in %s: %d cells, %d finished, %d to run, %d to measure again",
+                        store.root, len(cells), len(cells) - len(pending), len(pending),
+                        len(growing))
             first = False
-        if not pending:
+        if not pending and not growing:
             return
         mine = [c for c in pending if store.claim(c.key)]
-        if not mine:
-            logger.info("another run holds the %d unfinished cells; waiting for %s",
-                        len(pending), pending[0].key)
-            store.wait_for(pending[0].key)
+        grow = [k for k in growing if store.claim(k, finished=True)]
+        if not mine and not grow:
+            waited = pending[0].key if pending else growing[0]
+            logger.info("another run holds the %d cells left; waiting for %s",
+                        len(pending) + len(growing), waited)
+            store.wait_for(waited)
             continue
         try:
+            grow_tasks = []
+            for key in grow:
+                tried.add(key)
+                record = store.read_cell(key)  # as it is now that this run holds it
+                if record is None:
+                    continue
+                if not missing_metrics(record, config):  # its copies lag behind it
+                    rewrite_copies(store, record, finished.values())
+                    continue
+                grow_tasks.append(GrowTask.create(config, record, source, net))
+                if not store.model_path(key).is_file():
+                    logger.info("%s: no weights of it are kept; it is trained again to "
+                                "measure new metrics", key)
             selections = _select_coresets(config, mine, net, loaded, os.fspath(store.proxies),
                                           verbose)
-            tasks, copies = _plan(config, mine, finished, selections, source, net)
-            _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices)
+            tasks, copies = plan_tasks(config, mine, finished, selections, source, net,
+                                       grow_tasks)
+            run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices, keep)
         finally:
-            for cell in mine:
-                store.release(cell.key)
+            for key in [c.key for c in mine] + grow:
+                store.release(key)
 
 
-def _plan(config, pending, finished, selections, source, net):
-    """One task per distinct coreset; the cells repeating one become copies of its record."""
-    known = {}
-    for record in finished.values():
-        if record.sample_indices is not None and record.same_coreset_as is None:
-            known[_coreset_key(record.regime, record.seed, record.sample_indices)] = record.key
-    tasks, copies = [], {}
-    for cell in pending:
-        if cell.method == FULL:
-            tasks.append(CellTask(config, cell, None, source, net))
-            continue
-        indices, select_s = selections[(cell.method, cell.fraction, cell.seed)]
-        key = _coreset_key(cell.regime, cell.seed, indices)
-        if key in known:
-            copies.setdefault(known[key], []).append((cell, select_s))
-            continue
-        known[key] = cell.key
-        tasks.append(CellTask(config, cell, indices, source, net, select_s))
-    return tasks, copies
+def _growing(config, cells, finished, tried):
+    """Keys of the finished cells to measure again: those lacking a metric, or their source.
 
-
-def _copy_record(record, cell, select_s):
-    timings = {**record.timings, "select_s": float(select_s)}
-    return dataclasses.replace(record, method=cell.method, fraction=cell.fraction, key=cell.key,
-                               same_coreset_as=record.key, timings=timings)
-
-
-def _placement(devices, dask_scheduler):
-    if dask_scheduler is not None:
-        if devices is not None:
-            raise ValueError("devices places the cells of --n-jobs on this machine; a Dask "
-                             "worker uses the GPU it sees (start one per GPU with "
-                             "CUDA_VISIBLE_DEVICES=i).")
-        return []
-    return resolve_devices(devices)
-
-
-def _run_one(task, threads, slots=None):
-    if threads is not None:  # a worker process: share the cores among the workers
-        import torch
-
-        torch.set_num_threads(threads)
-    if slots is None:
-        return run_cell(task)
-    with claimed_device(slots):  # this process's "cuda" is the slot's GPU for the cell
-        return run_cell(task)
-
-
-def _run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=()):
-    finished = {r.key: r for r in store.load_cells()}
-    for source_key in [k for k in copies if k in finished]:
-        for cell, select_s in copies.pop(source_key):
-            store.save_cell(_copy_record(finished[source_key], cell, select_s))
-    threads = None  # serial: leave the caller's torch threads alone
-    n_workers = 1
-    if dask_scheduler is not None:
-        threads = 1  # a Dask worker runs one cell per worker thread
-    elif n_jobs != 1:
-        n_workers = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
-        threads = max(1, (os.cpu_count() or 1) // n_workers)
-    n_cells = len(tasks) + sum(len(c) for c in copies.values())
-    bar = tqdm(total=n_cells, desc="cells", unit="cell", disable=not verbose)
-    with ExitStack() as stack:
-        slots = open_slots(devices, n_workers, stack)
-        if dask_scheduler is not None:
-            from distributed import Client
-
-            stack.enter_context(Client(dask_scheduler))
-            stack.enter_context(parallel_config(backend="dask"))
-            n_jobs = -1
-        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_one)(task, threads, slots) for task in tasks)
-        for record in results:
-            store.save_cell(record)
-            store.release(record.key)
-            bar.set_postfix_str(record.key)
-            bar.update(1)
-            logger.info("finished %s in %.1f s", record.key, record.timings["total_s"])
-            for cell, select_s in copies.pop(record.key, []):
-                store.save_cell(_copy_record(record, cell, select_s))
-                store.release(cell.key)
-                bar.update(1)
-                logger.info("%s: the same coreset as %s, trained once", cell.key, record.key)
-    bar.close()
-
-
-def write_report(out):
-    """Write ``summary.md``, ``summary.csv``, ``differences.csv`` and the figures of a study.
-
-    The figures (``summary.png``, one ``robustness_<regime>_<attack>.png`` per
-    regime and attack and, with a random frontier, one ``frontier_<regime>_<attack>.png``;
-    see :func:`sk_easycore.plotting.save_study_figures`) are
-    written beside ``summary.md``, which embeds them. Every file is written
-    atomically. A damaged cell file (invalid JSON, stored under another cell's
-    name, or of another configuration than ``study.json``) is named in a
-    warning and left out; the next run of the study sets it aside and runs its
-    cell again. In a read-only folder nothing is written (a warning says so).
-    A full-data model near chance is a
-    :class:`~sk_easycore.experiments.NearChanceWarning` and a line in ``study.log``.
-
-    Parameters
-    ----------
-    out : str or Path
-        A study folder.
-
-    Returns
-    -------
-    result : StudyResult
-        The folder's usable records; ``result.damaged`` lists the files left
-        out and why, ``result.files`` the files written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from sk_easycore.results import StudyStore
-    >>> store = StudyStore(tempfile.mkdtemp())
-    >>> store.open({"data": "digits"})
-    >>> for method, fraction, clean in [("random", 0.3, 0.9), ("full", 1.0, 0.97)]:
-    ...     store.save_cell({"regime": "standard", "method": method, "seed": 0,
-    ...                      "fraction": fraction, "metrics": {"clean": clean, "pgd@0.1": 0.5}})
-    >>> store.close()
-    >>> result = write_report(store.root)
-    >>> sorted(p.name for p in store.root.iterdir() if p.is_file())  # doctest: +NORMALIZE_WHITESPACE
-    ['differences.csv', 'robustness_standard_pgd.png', 'study.json', 'study.log',
-     'summary.csv', 'summary.md', 'summary.png']
-    >>> "![summary](summary.png)" in (store.root / "summary.md").read_text()
-    True
+    A copy (``same_coreset_as``) grows through the cell whose coreset it repeats;
+    one whose source holds the metrics already is rewritten from it. A cell this
+    run has tried already is left (with a warning), so a run always ends.
     """
-    store = StudyStore(out)
-    store.load_config()  # not a study folder: the error, before a log file is made
-    if not is_writable(store.root):  # no study.log either: the report is printed, not written
-        return _write_report(out)
-    with log_to(store.log_path):
-        return _write_report(out)
-
-
-def _write_report(out):
-    from ..plotting import save_study_figures
-
-    store = StudyStore(out)
-    config = store.load_config()
-    records, damaged = store.scan_cells()
-    for path, reason in damaged:
-        logger.warning("left out %s: %s", path, reason)
-    result = StudyResult(store.root, records, damaged=[(p.name, why) for p, why in damaged])
-    if records:
-        check_full_model(records)
-    if records and not is_writable(store.root):
-        logger.warning("%s is read-only: summary.md, the CSV files and the figures are not "
-                       "written", store.root)
-    elif records:
-        # the figures compare coresets: none yet (only full-data cells finished), no figures
-        figures = ([p.name for p in save_study_figures(store.root, records)]
-                   if any(r.method != FULL for r in records) else [])
-        atomic_write_text(store.root / "summary.md",
-                          summary_markdown(records, figures=figures, config=config))
-        atomic_write_text(store.root / "summary.csv", summary_csv(records))
-        atomic_write_text(store.root / "differences.csv", differences_csv(records))
-        result.files = ["summary.md", "summary.csv", "differences.csv", *figures]
-    return result
+    keys = []
+    for cell in cells:
+        record = finished.get(cell.key)
+        if record is None or not missing_metrics(record, config):
+            continue
+        source = finished.get(record.same_coreset_as)
+        key = record.key if source is None else source.key
+        if key in tried:
+            logger.warning("%s still lacks %s after this run measured it", cell.key,
+                           missing_metrics(record, config))
+        elif key not in keys:
+            keys.append(key)
+    return keys

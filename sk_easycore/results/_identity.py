@@ -4,16 +4,26 @@
 :mod:`sk_easycore.experiments`, ``StudyConfig.to_dict``); the study folder
 (:class:`StudyStore`) compares them through :func:`comparable_config`. A file the study reads is
 recognised by :func:`file_identity` (its name and content hash), never by its path.
+
+The configuration has two parts. Its *grid* (:data:`GRID`: methods, fractions, regimes,
+attacks, seeds, the budgets ``recipe.eps``, the frontier fractions) says which cells and
+metrics a study holds: a folder grows when a run asks for more (:func:`grid_union`). Everything
+else (data, network, the rest of the recipe, budget, scoring) is its *identity*
+(:func:`study_identity`): a folder refuses a run of another one.
 """
 
 import hashlib
 import os
 
-__all__ = ["LOCATIONS", "comparable_config", "file_identity"]
+__all__ = ["GRID", "LOCATIONS", "comparable_config", "file_identity", "grid_union",
+           "study_identity"]
 
 # settings that say where files were read from, recorded but never compared on resume: a
 # file is recognised by its name and content (data_hash, scores_file), wherever it lies now
 LOCATIONS = ("data_root", "scores")
+# the lists that say which cells and metrics a study holds (dotted: inside the recipe); a
+# folder holds their union over its runs, and a run computes the cells of its own lists
+GRID = ("methods", "fractions", "regimes", "attacks", "seeds", "recipe.eps", "frontier")
 
 
 def comparable_config(config):
@@ -53,6 +63,80 @@ def comparable_config(config):
     if isinstance(config.get("recipe"), dict) and "eps" in config["recipe"]:
         config["recipe"] = {**config["recipe"], "eps": _sorted(config["recipe"]["eps"])}
     return config
+
+
+def _split(name):
+    return name.split(".", 1) if "." in name else (None, name)
+
+
+def study_identity(config):
+    """What a folder must share with a run: :func:`comparable_config` without the :data:`GRID`.
+
+    Parameters
+    ----------
+    config : dict
+        A stored configuration.
+
+    Returns
+    -------
+    identity : dict
+
+    Examples
+    --------
+    >>> study_identity({"data": "digits", "seeds": [0, 1], "recipe": {"lr": 0.1, "eps": [0.1]}})
+    {'data': 'digits', 'recipe': {'lr': 0.1}}
+    """
+    config = comparable_config(config)
+    for name in GRID:
+        section, field = _split(name)
+        if section is None:
+            config.pop(field, None)
+        elif isinstance(config.get(section), dict):
+            config[section] = {k: v for k, v in config[section].items() if k != field}
+    return config
+
+
+def grid_union(stored, requested, order=None):
+    """``stored`` with each :data:`GRID` list the union of its own and ``requested``'s.
+
+    What a folder holds after a run that asked for ``requested``: every other
+    setting is ``stored``'s (the two share their :func:`study_identity`).
+
+    Parameters
+    ----------
+    stored, requested : dict
+        Stored configurations.
+    order : dict or None, default=None
+        ``{name: sort key}`` of the lists not sorted by value (methods, regimes,
+        attacks); the others are sorted, so the union never depends on the order
+        the lists or the runs came in.
+
+    Returns
+    -------
+    config : dict
+        A new dict (``stored`` is not changed).
+
+    Examples
+    --------
+    >>> grid_union({"seeds": [0, 1], "recipe": {"eps": [0.1], "lr": 0.1}},
+    ...            {"seeds": [2, 0], "recipe": {"eps": [0.2], "lr": 0.1}})
+    {'seeds': [0, 1, 2], 'recipe': {'eps': [0.1, 0.2], 'lr': 0.1}}
+    """
+    order = order or {}
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in stored.items()}
+    for name in GRID:
+        section, field = _split(name)
+        old = stored.get(section, {}) if section else stored
+        new = requested.get(section, {}) if section else requested
+        values = [v for v in (old.get(field), new.get(field)) if v is not None]
+        if not values:
+            continue
+        union = list(dict.fromkeys(item for value in values for item in value))
+        key = order.get(field)
+        union = sorted(union, key=key) if key is not None else _sorted(union)
+        target = merged.setdefault(section, {}) if section else merged
+        target[field] = union
+    return merged
 
 
 def _sorted(values):

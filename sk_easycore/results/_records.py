@@ -126,6 +126,10 @@ class CellRecord:
         budget (``"autoattack@0.1"``): ``n_samples``, ``samples`` (the test
         images attacked), ``broken_by`` (``"clean"`` or part: test-image
         indices), ``seconds``, ``skipped``.
+    added : list of dict
+        The metrics measured later, by a run that asked for new attacks or
+        budgets, on the model's kept weights: one ``{"metrics": [keys],
+        "eval_s": seconds, "device": device}`` per such run.
 
     Examples
     --------
@@ -152,6 +156,7 @@ class CellRecord:
     versions: dict = dataclasses.field(default_factory=dict)
     environment: dict = dataclasses.field(default_factory=dict)
     attack_details: dict = dataclasses.field(default_factory=dict)
+    added: list = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         object.__setattr__(self, "fraction", float(self.fraction))

@@ -2,8 +2,9 @@
 
 Layout of ``<out>/``::
 
-    study.json          the configuration; a different one is refused
+    study.json          the configuration (the union of its runs' grids); another study is refused
     cells/<key>.json    one finished cell each (a :class:`CellRecord`)
+    models/<key>.pt     the weights of a cell's model (kept to measure new attacks on it later)
     damaged/            cell files found damaged, set aside (their cells run again)
     proxies/            cached proxy trainings shared by the cells of a seed
     study.log           the log of every run in this folder
@@ -30,109 +31,17 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ._identity import comparable_config
-from ._io import atomic_write_text, is_writable
+from ._folder import _as_json, check_study_folder, config_differences
+from ._identity import grid_union, study_identity
+from ._io import atomic_write, atomic_write_text
 from ._records import as_record, cell_key
 
-__all__ = ["StudyStore", "check_study_folder", "config_differences"]
+__all__ = ["StudyStore"]
 
 logger = logging.getLogger(__name__)
 
 # study.json is read, compared and written within a second; a longer wait means a stuck run
 _CONFIG_LOCK_TIMEOUT_S = 120
-
-
-def _flatten(data, prefix=""):
-    if not isinstance(data, dict):
-        return {prefix: data}
-    flat = {}
-    for key, value in data.items():
-        flat.update(_flatten(value, f"{prefix}{key}.") if isinstance(value, dict)
-                    else {f"{prefix}{key}": value})
-    return flat
-
-
-def _as_json(data):
-    return json.loads(json.dumps(data, sort_keys=True))
-
-
-def config_differences(old, new):
-    """The settings two JSON configurations disagree on, as ``dotted.name: old != new`` lines.
-
-    The ``environment`` entry (threads, CPU, versions of the run that created the
-    folder) is a record, not a setting: it is never compared.
-
-    Parameters
-    ----------
-    old, new : dict
-        Configurations (nested dicts are compared field by field).
-
-    Returns
-    -------
-    lines : list of str
-        One line per differing field, sorted; empty when they are equal.
-
-    Examples
-    --------
-    >>> config_differences({"seeds": [0], "recipe": {"lr": 0.1, "epochs": 3}},
-    ...                    {"seeds": [0], "recipe": {"lr": 0.01, "epochs": 3}})
-    ['recipe.lr: 0.1 (folder) != 0.01 (now)']
-    """
-    old, new = (_flatten({k: v for k, v in _as_json(c).items() if k != "environment"})
-                for c in (old, new))
-    return [f"{k}: {old.get(k)!r} (folder) != {new.get(k)!r} (now)"
-            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-
-
-def check_study_folder(root):
-    """Raise a one-line error unless ``root`` is, or can be made, a writable study folder.
-
-    Parameters
-    ----------
-    root : str or Path
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    NotADirectoryError
-        If ``root``, or a folder above it, is a file.
-    PermissionError
-        If ``root`` (or the folder it would be made in) is read-only.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> file = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
-    >>> _ = file.write_text("x")
-    >>> check_study_folder(file)
-    Traceback (most recent call last):
-        ...
-    NotADirectoryError: the study folder ... is a file; give a folder (new, or a study ...
-    """
-    root = Path(root)
-    if root.exists():
-        if not root.is_dir():
-            raise NotADirectoryError(f"the study folder {root} is a file; give a folder (new, "
-                                     "or a study folder to resume).")
-        for folder in (root, root / "cells"):
-            if folder.is_dir() and not is_writable(folder):
-                raise PermissionError(
-                    f"the study folder {root} is read-only: a study writes its cells, log and "
-                    f"summary there. Read it with `sk-easycore report {root}`, or copy it to "
-                    "a folder you can write to and resume it there.")
-        return
-    parent = root.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise NotADirectoryError(f"cannot make the study folder {root}: {parent} is a file, "
-                                 "not a folder.")
-    if not is_writable(parent):
-        raise PermissionError(f"cannot make the study folder {root}: {parent} is read-only; "
-                              "choose a folder you can write to.")
 
 
 class StudyStore:
@@ -145,9 +54,9 @@ class StudyStore:
 
     Attributes
     ----------
-    root, cells, config_path, proxies, log_path, damaged : Path
-        The folder, its ``cells/``, ``study.json``, ``proxies/``, ``study.log``
-        and ``damaged/``.
+    root, cells, config_path, proxies, log_path, damaged, models : Path
+        The folder, its ``cells/``, ``study.json``, ``proxies/``, ``study.log``,
+        ``damaged/`` and ``models/``.
 
     Examples
     --------
@@ -168,6 +77,7 @@ class StudyStore:
         self.proxies = self.root / "proxies"
         self.log_path = self.root / "study.log"
         self.damaged = self.root / "damaged"
+        self.models = self.root / "models"
         self._locks = self.root / ".locks"
         self._config = None
         self._run_lock = None
@@ -202,11 +112,14 @@ class StudyStore:
             path.unlink(missing_ok=True)  # its run ended; it never takes the lock again
         return False
 
-    def open(self, config):
+    def open(self, config, order=None):
         """Create the folder for ``config`` (a JSON-ready dict), or check it holds this study.
 
-        What identifies the study is compared (:func:`comparable_config`): not
-        the paths files were read from, nor the order of lists.
+        What identifies the study is compared (:func:`study_identity`): not the
+        paths files were read from, nor the order of lists, nor its grid (the
+        methods, fractions, regimes, attacks, seeds and budgets it holds). A run
+        asking for more of the grid grows the folder: ``study.json`` becomes the
+        union of the grids of every run (:func:`grid_union`, sorted by ``order``).
 
         The run joins the folder until :meth:`close`. A folder holding no
         finished cell, whose runs have all ended (a first run that failed), is
@@ -215,7 +128,7 @@ class StudyStore:
         Raises
         ------
         ValueError
-            If the folder holds results of a different configuration, or another
+            If the folder holds results of a study of another identity, or another
             run of one is using it; the message names the settings that differ,
             and only those.
         NotADirectoryError, PermissionError
@@ -228,9 +141,10 @@ class StudyStore:
         with self._config_lock():
             self._join()
             if not self.config_path.exists():
-                atomic_write_text(self.config_path, json.dumps(config, indent=2, sort_keys=True))
+                self._write_config(config)
             else:
-                diff = self._differences(self.load_config(), config)
+                stored = self.load_config()
+                diff = self._differences(stored, config)
                 if diff and (any(self.cells.glob("*.json")) or self._others_running()):
                     self.close()
                     raise ValueError(
@@ -240,15 +154,22 @@ class StudyStore:
                 if diff:
                     logger.warning("%s holds no finished cell: its configuration is replaced "
                                    "(%s)", self.root, "; ".join(diff))
-                    atomic_write_text(self.config_path,
-                                      json.dumps(config, indent=2, sort_keys=True))
+                    self._write_config(config)
+                else:
+                    config = grid_union(stored, config, order)
+                    grown = config_differences(stored, config)
+                    if grown:
+                        logger.info("the study in %s grows: %s", self.root, "; ".join(grown))
+                        self._write_config(config)
             self._config = config
+
+    def _write_config(self, config):
+        atomic_write_text(self.config_path, json.dumps(config, indent=2, sort_keys=True))
 
     @staticmethod
     def _differences(old, new):
-        """What identifies the study, compared (:func:`comparable_config`)."""
-        return config_differences(comparable_config(_as_json(old)),
-                                  comparable_config(_as_json(new)))
+        """What identifies the study, compared (:func:`study_identity`)."""
+        return config_differences(study_identity(_as_json(old)), study_identity(_as_json(new)))
 
     def _join(self):
         if self._run_lock is None:
@@ -284,8 +205,10 @@ class StudyStore:
 
     # ------------------------------------------------------------ cells
 
-    def claim(self, key):
+    def claim(self, key, finished=False):
         """Take the cell ``key`` for this run, unless another run holds it or it is finished.
+
+        ``finished=True`` takes a finished cell too (to add metrics to it).
 
         Returns
         -------
@@ -299,7 +222,7 @@ class StudyStore:
             lock.acquire(timeout=0)
         except Timeout:
             return False
-        if (self.cells / f"{key}.json").exists():  # finished by another run meanwhile
+        if not finished and (self.cells / f"{key}.json").exists():  # another run finished it
             lock.release()
             return False
         for stale in self.cells.glob(glob.escape(f".{key}.json.") + "*.tmp"):
@@ -318,10 +241,20 @@ class StudyStore:
         with FileLock(self._locks / f"{key}.lock"):
             pass
 
+    def model_path(self, key):
+        """Where the trained weights of the cell ``key`` are kept: ``models/<key>.pt``."""
+        return self.models / f"{key}.pt"
+
+    def save_model(self, key, weights):
+        """Write the cell ``key``'s weights (a saved state dict's bytes) atomically."""
+        self.models.mkdir(exist_ok=True)
+        atomic_write(self.model_path(key), lambda f: f.write(weights), binary=True)
+
     def save_cell(self, record):
         """Write one finished cell (a :class:`CellRecord` or its dict) atomically.
 
-        A record without a configuration gets the folder's.
+        A record without a configuration gets the folder's; a record of another
+        grid (a run asking for fewer or other cells) is the same study.
 
         Raises
         ------
@@ -353,6 +286,12 @@ class StudyStore:
             return "its configuration differs from study.json: " + "; ".join(diff[:3]).replace(
                 "(now)", "(cell)")
         return record
+
+    def read_cell(self, key):
+        """The usable record of the cell ``key``, or None (missing or damaged)."""
+        path = self.cells / f"{key}.json"
+        checked = self._check_cell(path) if path.is_file() else None
+        return None if isinstance(checked, str) else checked
 
     def scan_cells(self):
         """Every cell file, checked against ``study.json`` and against its file name.

@@ -44,10 +44,26 @@ def test_store_refuses_a_different_configuration(tmp_path):
     with pytest.raises(ValueError, match=r"different study") as error:
         StudyStore(tmp_path / "study").open({**config, "seeds": [0, 1, 2],
                                              "recipe": {"eps": [0.1], "lr": 0.01}})
-    # only the differing settings are named, with their dotted path
+    # only the differing settings that identify the study are named, with their dotted path
     lines = [line.strip() for line in str(error.value).splitlines() if "!=" in line]
-    assert lines == ["recipe.lr: 0.1 (folder) != 0.01 (now)",
-                     "seeds: [0, 1] (folder) != [0, 1, 2] (now)"]
+    assert lines == ["recipe.lr: 0.1 (folder) != 0.01 (now)"]
+
+
+def test_store_grows_to_the_union_of_its_runs_grids(tmp_path):
+    config = {"data": "digits", "seeds": [0, 1], "attacks": ["pgd"],
+              "recipe": {"eps": [0.1], "lr": 0.1}}
+    store = StudyStore(tmp_path)
+    store.open(config)
+    store.save_cell(record("random", 0, 0.9))
+    store.close()
+    grown = StudyStore(tmp_path)
+    grown.open({**config, "seeds": [2, 0], "attacks": ["fgsm"],
+                "recipe": {"eps": [0.2], "lr": 0.1}}, order={"attacks": ["fgsm", "pgd"].index})
+    expected = {**config, "seeds": [0, 1, 2], "attacks": ["fgsm", "pgd"],
+                "recipe": {"eps": [0.1, 0.2], "lr": 0.1}}
+    assert grown.load_config() == grown.config == expected
+    assert [r.key for r in grown.load_cells()] == ["random__f0.3__standard__s0"]  # still valid
+    grown.close()
 
 
 def test_stale_temporary_files_are_removed_only_by_the_run_holding_their_cell(tmp_path):

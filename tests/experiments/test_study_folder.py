@@ -326,15 +326,16 @@ def test_disk_full_is_one_line_and_keeps_finished_cells(tmp_path, capsys, monkey
 
     def fsync(fd):
         calls.append(fd)
-        if len(calls) > 2:  # study.json and the first cell fit, then the disk is full
+        if len(calls) > 2:  # study.json and the first cell fit, not the first cell's weights
             raise OSError(errno.ENOSPC, "No space left on device")
         os.fsync(fd)
 
     monkeypatch.setattr(_io, "os", types.SimpleNamespace(**{**vars(os), "fsync": fsync}))
     out = tmp_path / "study"
     err = _study_error(capsys, out)
-    assert "cannot write" in err and f"{out / 'cells'}" in err and "the disk is full" in err
+    assert "cannot write" in err and f"{out / 'models'}" in err and "the disk is full" in err
     (cell,) = (out / "cells").iterdir()  # the finished cell is kept, no temporary file left
+    assert not list((out / "models").iterdir())
     assert json.loads(cell.read_text())["metrics"]
     monkeypatch.undo()
     assert main(["study", "--out", str(out), *TINY_CLI]) == 0  # space freed: it resumes
