@@ -40,7 +40,9 @@ def eps_label(eps, clip_values=None):
     eps : float
     clip_values : sequence of two floats or None, default=None
         The recipe's input range; only ``(0, 1)`` gives ``k/255``, and only
-        when ``eps * 255`` is an integer (to the 4 digits a metric keeps).
+        when ``eps * 255`` is an integer (to the 4 digits a metric keeps) and
+        the decimal would need more than two significant digits (``0.2`` stays
+        ``0.2``, not ``51/255``).
 
     Returns
     -------
@@ -50,11 +52,13 @@ def eps_label(eps, clip_values=None):
     --------
     >>> eps_label(8 / 255, (0, 1)), eps_label(0.03137, (0, 1)), eps_label(0.05, (0, 1))
     ('8/255', '8/255', '0.05')
-    >>> eps_label(8 / 255, None)
-    '0.03137'
+    >>> eps_label(8 / 255, None), eps_label(0.2, (0, 1))
+    ('0.03137', '0.2')
     """
     k = eps * 255
-    if is_unit_range(clip_values) and round(k) >= 1 and abs(k - round(k)) < _K255_TOLERANCE:
+    short = math.isclose(float(f"{eps:.2g}"), eps, rel_tol=1e-9)
+    if (is_unit_range(clip_values) and not short and round(k) >= 1
+            and abs(k - round(k)) < _K255_TOLERANCE):
         return f"{round(k)}/255"
     return f"{eps:.4g}"
 
