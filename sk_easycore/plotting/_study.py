@@ -208,7 +208,7 @@ def save_study_figures(out, records=None, *, dpi=100):
     config = records[0].config
     dataset = data_label(config.get("data", config.get("dataset", "study")),
                          config.get("data_hash"))
-    units = ("L-inf eps as k/255 of pixels in [0, 1]" if is_unit_range(_clip_values(records))
+    units = ("L-inf eps in pixel units of [0, 1]" if is_unit_range(_clip_values(records))
              else "L-inf eps in input units")
     n_seeds = len({r.seed for r in records})
     fig = Figure(layout="constrained")

@@ -166,7 +166,8 @@ def summary_markdown(records, references=("random", "easycore"), figures=None, c
     warnings = _chance_lines(records)
     if warnings:
         out += [""] + warnings
-    budgets = ("L-inf budgets in k/255 of the [0, 1] pixel range" if is_unit_range(clip)
+    budgets = ("L-inf budgets in pixel units of [0, 1]; k/255 is k of 255 grey levels"
+               if is_unit_range(clip)
                else "L-inf budgets in the data's units")
     out += ["", f"## Accuracy (%), mean +- std over seeds (number of seeds; {budgets})", "",
             "| regime | method | fraction | " + header + " |",
