@@ -375,6 +375,7 @@ def study_cells(config):
         for regime in config.regimes:
             cells.append(Cell(FULL, 1.0, regime, seed))
             grid = [Cell(m, f, regime, seed) for m in config.methods for f in config.fractions]
+            keys = {c.key for c in grid}  # by key: 0.3 and 0.30000000000000004 are one cell
             cells += grid + [Cell("random", f, regime, seed) for f in config.frontier
-                             if Cell("random", f, regime, seed) not in grid]
+                             if Cell("random", f, regime, seed).key not in keys]
     return cells

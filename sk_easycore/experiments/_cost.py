@@ -22,7 +22,7 @@ from ..base import selection_groups
 from ..results import FULL, config_differences
 from ._calibrate import AUTOATTACKS, calibrate
 from ._cells import Cell, study_cells, target_epochs
-from ._grow import missing_metrics
+from ._grow import covering, missing_metrics
 from ._methods import MATCHED_CONTROL, METHODS, _accepted, selector_ref
 
 __all__ = ["StudyPlan", "plan_study"]
@@ -288,7 +288,12 @@ def plan_study(out, config, data, net=None, *, n_jobs=1, devices=(), calibration
         seconds[regime] = sum(rates[regime].seconds(t.models * t.batches, t.models)
                               for t in mine)
     # every (model, attack, eps) measured: all of a trained model's, the missing ones of the rest
-    runs = {a: len(trained) * len(recipe.eps) for a in config.attacks}
+    # (a cell trained again measures its old metrics too: covering's attacks and budgets)
+    runs = {a: (len(trained) - len(retrained)) * len(recipe.eps) for a in config.attacks}
+    for cell in retrained:
+        again = covering(config, finished[cell.key])
+        for attack in again.attacks:
+            runs[attack] = runs.get(attack, 0) + len(again.recipe.eps)
     for missing in measured.values():
         for attack, _ in missing:
             runs[attack] += 1

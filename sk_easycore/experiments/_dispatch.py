@@ -144,13 +144,16 @@ def run_tasks(tasks, copies, store, n_jobs, dask_scheduler, verbose, devices=(),
         for record, weights, note in results:
             if note:
                 logger.warning("%s", note)
+            trained = not (record.key in changing and note is None)
+            if trained:  # weights kept of an earlier model of this cell are not this one's
+                store.model_path(record.key).unlink(missing_ok=True)
             store.save_cell(record)
             if weights is not None:  # a cell without its weights is trained again to grow
                 store.save_model(record.key, weights)
             store.release(record.key)
             bar.set_postfix_str(record.key)
             bar.update(1)
-            if record.key in changing and note is None:
+            if not trained:
                 logger.info("%s: measured %s on its kept weights", record.key,
                             ", ".join(record.added[-1]["metrics"]))
             else:

@@ -54,13 +54,33 @@ def missing_metrics(record, config):
 def covering(config, record):
     """``config`` with the attacks and budgets of ``record``'s metrics added to its own.
 
-    A cell trained again keeps every metric it had.
+    A cell trained again keeps every metric it had. A budget is taken as the
+    record's configuration gave it (``2 / 255``), not as its metric's key rounds
+    it (``0.007843``), and only when the run's budgets lack it: each metric is
+    measured once.
+
+    Examples
+    --------
+    >>> from sk_easycore.experiments import study_config
+    >>> from sk_easycore.results import CellRecord
+    >>> config = study_config(methods=["random"], attacks=["pgd"], eps=[2 / 255, 0.1])
+    >>> record = CellRecord("random", 0.3, "standard", 0,
+    ...                     {"clean": 0.9, "fgsm@0.007843": 0.5, "pgd@0.007843": 0.4},
+    ...                     config={"recipe": {"eps": [2 / 255]}})
+    >>> again = covering(config, record)
+    >>> again.attacks, again.recipe.eps == (2 / 255, 0.1)
+    (('fgsm', 'pgd'), True)
     """
     old = [m for m in record.metrics if not m.is_clean]
     attacks = sorted(set(config.attacks) | {m.attack for m in old}, key=ATTACKS.index)
-    eps = set(config.recipe.eps) | {m.eps for m in old}
+    stored = list(((record.config or {}).get("recipe") or {}).get("eps") or ())
+    eps = list(config.recipe.eps)
+    for metric in old:
+        if not any(Metric(metric.attack, e) == metric for e in eps):
+            eps.append(next((e for e in stored if Metric(metric.attack, e) == metric),
+                            metric.eps))
     return dataclasses.replace(config, attacks=tuple(attacks),
-                               recipe=config.recipe.replace(eps=sorted(eps)))
+                               recipe=config.recipe.replace(eps=sorted(set(eps))))
 
 
 def model_weights(model):

@@ -78,11 +78,11 @@ def _write_report(out):
                        "written", store.root)
     elif records:
         # the figures compare coresets: none yet (only full-data cells finished), no figures
-        figures = ([p.name for p in save_study_figures(store.root, records)]
+        figures = ([p.name for p in save_study_figures(store.root, records, config=config)]
                    if any(r.method != FULL for r in records) else [])
         atomic_write_text(store.root / "summary.md",
                           summary_markdown(records, figures=figures, config=config))
         atomic_write_text(store.root / "summary.csv", summary_csv(records))
-        atomic_write_text(store.root / "differences.csv", differences_csv(records))
+        atomic_write_text(store.root / "differences.csv", differences_csv(records, config=config))
         result.files = ["summary.md", "summary.csv", "differences.csv", *figures]
     return result

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..results import FULL, StudyStore, check_study_folder, config_differences
+from ..results import FULL, StudyStore, check_study_folder, config_differences, method_order
 from ..scoring import AveragedDynamics, PrecomputedDynamics, TrainingDynamics
 from ._cells import describe_net, net_epochs, study_cells, study_net
 from ._config import DEFAULT_FRONTIER, Recipe, StudyConfig
@@ -154,7 +154,7 @@ def _select_coresets(config, pending, net, data, memory, verbose):
     """Select every pending cell's coreset here, from the seed's shared proxy."""
     proxies = {}
     jobs = {(c.method, c.fraction, c.seed) for c in pending if c.method != FULL}
-    order = sorted(jobs, key=lambda j: (j[2], config.methods.index(j[0]), j[1]))
+    order = sorted(jobs, key=lambda j: (j[2], method_order(j[0]), j[1]))
     selections = {}
     bar = tqdm(order, desc="coresets", disable=not verbose)
     for method, fraction, seed in bar:

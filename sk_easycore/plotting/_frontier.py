@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..results import FULL, MATCHED_CONTROL, Metric, frontier_curve, metric_label, summarize
+from ..results import (FULL, MATCHED_CONTROL, Metric, frontier_curve, metric_label,
+                       records_config, summarize)
 from ._common import method_colors, method_order, new_axes, study_records
 
 __all__ = ["plot_frontier"]
@@ -73,6 +74,7 @@ def plot_frontier(source, attack="pgd", *, regime="standard", methods=None, axes
     if not eps:
         raise ValueError(f"no {attack!r} accuracies in the {regime!r} cells to plot.")
     clip = records[0].config.get("recipe", {}).get("clip_values")
+    points = records_config(records).get("frontier") or None  # its fractions, when recorded
     rows = summarize(mine)
     if methods is None:
         methods = sorted({r["method"] for r in rows} - {"random", FULL, MATCHED_CONTROL},
@@ -86,7 +88,8 @@ def plot_frontier(source, attack="pgd", *, regime="standard", methods=None, axes
     shapes = {f: _MARKERS[i % len(_MARKERS)] for i, f in enumerate(fractions)}
     for ax, e in zip(axes, eps):
         metric = Metric(attack, e)
-        _draw_frontier(ax, frontier_curve(mine, metric, regime=regime), n_seeds)
+        _draw_frontier(ax, frontier_curve(mine, metric, regime=regime, fractions=points),
+                       n_seeds)
         for method in methods:
             for fraction in fractions:
                 clean = table.get((method, fraction, Metric("clean")))

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ..results import (Metric, atomic_write, data_label, grid_records, has_frontier,
-                       identical_coresets, metric_label, summarize)
+                       identical_coresets, metric_label, records_config, summarize)
 from ..results import MATCHED_CONTROL, is_unit_range
 from ._common import FULL, method_colors, method_order, new_axes, study_records
 from ._frontier import plot_frontier
@@ -19,7 +19,7 @@ def _regime_order(regime):
 
 
 def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_cols=4,
-                       axes=None):
+                       axes=None, config=None):
     """Draw a study's accuracies as a grid: one panel per regime (row) and metric (column).
 
     In every panel the coreset fractions are groups of bars, one bar per
@@ -49,6 +49,11 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
         ``len(regimes) * len(metrics)`` axes, regime by regime; None makes a
         new figure. The legend goes below the panels when the figure uses the
         constrained layout, else in the first panel.
+    config : dict or None, default=None
+        The study's configuration (``study.json``), whose methods and
+        fractions are drawn (the random frontier's other coresets are not
+        bars); None takes the one the records cover
+        (:func:`~sk_easycore.results.records_config`).
 
     Returns
     -------
@@ -75,7 +80,7 @@ def plot_study_summary(source, *, metrics=None, regimes=None, methods=None, max_
     4
     >>> plt.close("all")
     """
-    records = grid_records(study_records(source))  # the frontier's own cells: not bars
+    records = grid_records(study_records(source), config)  # the frontier's own cells: no bars
     if not records:
         raise ValueError("the study has no finished cells to plot.")
     rows = summarize(records)
@@ -160,7 +165,7 @@ def _legend(ax):
         ax.legend(handles, labels, fontsize="x-small", loc="lower left")
 
 
-def save_study_figures(out, records=None, *, dpi=100):
+def save_study_figures(out, records=None, *, config=None, dpi=100):
     """Write a study's figures as PNG files in its folder, each atomically.
 
     ``summary.png`` is :func:`plot_study_summary`; ``robustness_<regime>_<attack>.png``
@@ -177,6 +182,10 @@ def save_study_figures(out, records=None, *, dpi=100):
         The study folder.
     records : list of dict or None, default=None
         The cell records; None reads them from ``out``.
+    config : dict or None, default=None
+        The study's configuration (``study.json``: its methods, fractions and
+        frontier); None takes the one the records cover
+        (:func:`~sk_easycore.results.records_config`).
     dpi : int, default=100
         Resolution of the images.
 
@@ -200,19 +209,20 @@ def save_study_figures(out, records=None, *, dpi=100):
     every = study_records(out if records is None else records)
     if not every:
         return []
-    records = grid_records(every)  # the bars and curves: the study's own fractions
+    config = records_config(every) if config is None else config
+    records = grid_records(every, config)  # the bars and curves: the study's own fractions
     rows = {(r.regime, m.attack) for r in records for m in r.metrics}
     regimes = sorted({regime for regime, _ in rows}, key=_regime_order)
     n_metrics = len({m for r in records for m in r.metrics})
     fractions = sorted({r.fraction for r in records if r.method != FULL})
-    config = records[0].config
     dataset = data_label(config.get("data", config.get("dataset", "study")),
                          config.get("data_hash"))
     units = ("L-inf eps in pixel units of [0, 1]" if is_unit_range(_clip_values(records))
              else "L-inf eps in input units")
     n_seeds = len({r.seed for r in records})
     fig = Figure(layout="constrained")
-    plot_study_summary(records, axes=_summary_axes(None, len(regimes), n_metrics, 4, fig))
+    plot_study_summary(records, axes=_summary_axes(None, len(regimes), n_metrics, 4, fig),
+                       config=config)
     fig.suptitle(f"{dataset}: test accuracy of models trained on coresets\n"
                  f"{n_seeds} seeds, {units}")
     paths = [_save(fig, out / "summary.png", dpi)]
@@ -230,17 +240,18 @@ def save_study_figures(out, records=None, *, dpi=100):
             _legend(axes[0])
             paths.append(_save(fig, out / f"robustness_{regime}_{attack}.png", dpi))
     if has_frontier(config):
-        paths += _frontier_figures(out, every, rows, regimes, dataset, units, n_seeds, dpi)
+        paths += _frontier_figures(out, every, config, rows, regimes, dataset, units, n_seeds,
+                                   dpi)
     return paths
 
 
-def _frontier_figures(out, records, rows, regimes, dataset, units, n_seeds, dpi):
+def _frontier_figures(out, records, config, rows, regimes, dataset, units, n_seeds, dpi):
     """``frontier_<regime>_<attack>.png``: one panel per budget (a method to compare needed)."""
     from matplotlib.figure import Figure
 
     paths = []
     others = {r.method for r in records} - {"random", FULL, MATCHED_CONTROL}
-    fractions = ", ".join(f"{f:g}" for f in records[0].config.get("frontier", ()))
+    fractions = ", ".join(f"{f:g}" for f in config.get("frontier", ()))
     for regime in regimes:
         if not others & {r.method for r in records if r.regime == regime}:
             continue

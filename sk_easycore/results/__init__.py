@@ -33,6 +33,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "file_identity": "._identity",
     "GRID": "._identity",
     "grid_union": "._identity",
+    "records_config": "._identity",
     "study_identity": "._identity",
     "identical_coresets": "._summary",
     "is_writable": "._io",

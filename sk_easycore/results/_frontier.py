@@ -12,6 +12,7 @@ the frontier's at the method's own clean accuracy, seed by seed; a seed whose cl
 accuracy lies outside its frontier's range gives no value (nothing is extrapolated).
 """
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from ._differences import (column, diff_cell, family_note, group_by_cell,
                            group_order, judge_family, paired_stats)
 from ._format import signed
+from ._identity import records_config
 from ._names import FULL, MATCHED_CONTROL
 from ._records import Metric, as_record
 
@@ -33,7 +35,7 @@ _POINTS = ("random", FULL)
 def _config(records, config):
     if config is not None:
         return config
-    return records[0].config if records else {}
+    return records_config(records)  # the cells of a grown study carry their run's grid
 
 
 def has_frontier(config):
@@ -68,7 +70,8 @@ def grid_records(records, config=None):
     ----------
     records : list of CellRecord or dict
     config : dict or None, default=None
-        The study's configuration; None takes the first record's. Without a
+        The study's configuration; None takes the one the records cover
+        (:func:`~sk_easycore.results.records_config`). Without a
         frontier (or without ``methods`` and ``fractions``) every record is kept.
 
     Returns
@@ -130,19 +133,33 @@ def frontier_at(points, clean):
     return float(np.interp(clean, xs, ys))
 
 
-def _seed_points(groups):
-    """``{(regime, seed, metric): [(clean, robust), ...]}`` of random and full-data models."""
+def _is_point(method, fraction, fractions):
+    """Whether a model is a point of the frontier (of ``fractions``; None: every random one)."""
+    if method == FULL:
+        return True
+    return method == "random" and (fractions is None
+                                   or any(math.isclose(fraction, f) for f in fractions))
+
+
+def _seed_points(groups, fractions=None):
+    """``{(regime, seed, metric): [(clean, robust), ...]}`` of the frontier's models.
+
+    With the frontier's ``fractions`` given, a seed lacking any of its points
+    (a run that asked for no frontier added the seed) has no frontier.
+    """
     points = defaultdict(list)
     for (regime, method, fraction, metric), by_seed in groups.items():
         clean = groups.get((regime, method, fraction, _CLEAN), {})
-        if method in _POINTS and not metric.is_clean:
+        if _is_point(method, fraction, fractions) and not metric.is_clean:
             for seed, robust in by_seed.items():
                 if seed in clean:
                     points[(regime, seed, metric)].append((clean[seed], robust))
+    if fractions is not None:
+        points = {k: v for k, v in points.items() if len(v) == len(fractions) + 1}
     return points
 
 
-def frontier_differences(records, *, methods=None, exclude=()):
+def frontier_differences(records, *, methods=None, exclude=(), fractions=None):
     """Robust accuracy minus the random frontier's at the same clean accuracy, Holm-corrected.
 
     For every regime, seed and robust metric the seed's frontier is its random
@@ -163,6 +180,11 @@ def frontier_differences(records, *, methods=None, exclude=()):
         full data and the class-matched control.
     exclude : collection of str, default=()
         Methods left out (and out of the family).
+    fractions : sequence of float or None, default=None
+        The frontier's fractions (a study's ``frontier``): a seed's frontier is
+        random at exactly these and the full data, and a seed lacking one of
+        them has none (counted in ``n_incomplete``). None: random at every
+        fraction the records hold.
 
     Returns
     -------
@@ -171,7 +193,8 @@ def frontier_differences(records, *, methods=None, exclude=()):
         (``reference`` is ``"frontier"``; ``n_pairs``: the seeds inside the
         frontier's range, NaN ``mean_diff`` with none), plus ``n_seeds`` (the
         method's seeds), ``n_below`` and ``n_above`` (the seeds whose clean
-        accuracy lies below or above their frontier's range) and
+        accuracy lies below or above their frontier's range), ``n_incomplete``
+        (the seeds without a whole frontier) and
         ``clean_vs_random``: the mean of the method's clean accuracy minus
         random's at the same fraction and seed (NaN without random there).
 
@@ -191,7 +214,7 @@ def frontier_differences(records, *, methods=None, exclude=()):
     """
     records = [as_record(r) for r in records]
     groups = group_by_cell(records)
-    points = _seed_points(groups)
+    points = _seed_points(groups, fractions)
     rows = []
     for regime, method, fraction, metric in sorted(groups, key=group_order):
         if (metric.is_clean or method in (*_POINTS, MATCHED_CONTROL) or method in exclude
@@ -202,13 +225,15 @@ def frontier_differences(records, *, methods=None, exclude=()):
         seeds = sorted(set(robust) & set(clean))
         if not any(len(points.get((regime, s, metric), ())) >= 2 for s in seeds):
             continue  # no frontier to read
-        diffs, below = [], 0
+        diffs, below, incomplete = [], 0, 0
         for seed in seeds:
             mine = points.get((regime, seed, metric), ())
             value = frontier_at(mine, clean[seed])
             if value is not None:
                 diffs.append(robust[seed] - value)
-            elif mine and clean[seed] < min(c for c, _ in mine):
+            elif not mine:
+                incomplete += 1
+            elif clean[seed] < min(c for c, _ in mine):
                 below += 1
         stats = paired_stats(diffs) if diffs else {
             "mean_diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
@@ -219,12 +244,13 @@ def frontier_differences(records, *, methods=None, exclude=()):
                else float("nan"))
         rows.append({"regime": regime, "method": method, "reference": FRONTIER,
                      "fraction": fraction, "metric": metric, **stats, "n_seeds": len(seeds),
-                     "n_below": below, "n_above": len(seeds) - len(diffs) - below,
+                     "n_below": below, "n_incomplete": incomplete,
+                     "n_above": len(seeds) - len(diffs) - below - incomplete,
                      "clean_vs_random": gap})
     return judge_family(rows)
 
 
-def frontier_curve(records, metric, *, regime="standard"):
+def frontier_curve(records, metric, *, regime="standard", fractions=None):
     """The frontier drawn in figures: random models' mean (clean, robust) by fraction.
 
     Parameters
@@ -233,6 +259,9 @@ def frontier_curve(records, metric, *, regime="standard"):
     metric : str or Metric
         A robust metric, e.g. ``"pgd@0.05"``.
     regime : str, default="standard"
+    fractions : sequence of float or None, default=None
+        The frontier's fractions (a study's ``frontier``); None: every random
+        fraction the records hold.
 
     Returns
     -------
@@ -254,7 +283,7 @@ def frontier_curve(records, metric, *, regime="standard"):
     groups = group_by_cell(records)
     rows = []
     for (reg, method, fraction, m), robust in groups.items():
-        if reg != regime or method not in _POINTS or m != metric:
+        if reg != regime or not _is_point(method, fraction, fractions) or m != metric:
             continue
         clean = groups.get((reg, method, fraction, _CLEAN), {})
         seeds = sorted(set(robust) & set(clean))
@@ -270,7 +299,7 @@ def frontier_curve(records, metric, *, regime="standard"):
 def frontier_section(records, metrics, clip_values, config, exclude=()):
     """The "Difference from the random frontier" section of ``summary.md`` (Markdown lines)."""
     fractions = ", ".join(f"{f:g}" for f in config.get("frontier") or ())
-    diffs = frontier_differences(records, exclude=exclude)
+    diffs = frontier_differences(records, exclude=exclude, fractions=config.get("frontier"))
     robust = [m for m in metrics if not m.is_clean]
     if not diffs or not robust:
         return []
@@ -308,6 +337,8 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
         key = (d["regime"], d["method"], d["fraction"])
         if d["n_below"] + d["n_above"] > sum(outside.get(key, (0, 0))):
             outside[key] = (d["n_below"], d["n_above"])
+    incomplete = sorted({(d["regime"], d["method"], d["fraction"]): d["n_incomplete"]
+                         for d in diffs if d["n_incomplete"]}.items())
     if outside:
         out += ["", "Seeds outside their frontier: " + "; ".join(
             f"{method} {fraction:g} ({regime}): "
@@ -317,6 +348,11 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
             for (regime, method, fraction), (b, a) in outside.items())
             + ". A smaller frontier fraction (`frontier=` / `--frontier`) reaches lower "
             "clean accuracies; none reaches above the best random model."]
+    if incomplete:
+        out += ["", "Seeds without a whole frontier (a run without the frontier added them; "
+                "run the study again with its frontier to complete them): " + "; ".join(
+                    f"{method} {fraction:g} ({regime}): {n}"
+                    for (regime, method, fraction), n in incomplete) + "."]
     return out
 
 

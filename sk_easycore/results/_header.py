@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from ._format import data_label, eps_label, is_unit_range
+from ._identity import records_config
 from ._names import FULL
 from ._records import as_record
 
@@ -101,7 +102,7 @@ def run_description(records, config=None):
     """
     records = [as_record(r) for r in records]
     if config is None:
-        config = records[0].config if records else {}
+        config = records_config(records)
     if not config:
         return ["## What was run", "", "Not recorded: these cells carry no study configuration."]
     recipe = config.get("recipe", {})

@@ -16,7 +16,7 @@ import hashlib
 import os
 
 __all__ = ["GRID", "LOCATIONS", "comparable_config", "file_identity", "grid_union",
-           "study_identity"]
+           "records_config", "study_identity"]
 
 # settings that say where files were read from, recorded but never compared on resume: a
 # file is recognised by its name and content (data_hash, scores_file), wherever it lies now
@@ -170,3 +170,47 @@ def file_identity(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return f"{os.path.basename(path)} sha256:{digest.hexdigest()}"
+
+
+def records_config(records):
+    """The configuration a set of cells covers: their common settings, each grid list united.
+
+    What a report reads when it is given cells without their folder's
+    ``study.json``: cells written by the runs of a study that grew carry the
+    grid of the run that wrote them, so no single cell's configuration covers
+    the study. Methods keep the display order; regimes and attacks the order
+    in which the cells name them; the other lists are sorted.
+
+    Parameters
+    ----------
+    records : list of CellRecord
+        Cells of one study (their configurations share :func:`study_identity`).
+
+    Returns
+    -------
+    config : dict
+        The first cell's configuration with every :data:`GRID` list the union
+        of all of theirs (empty when no cell carries one).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Cell
+    >>> cells = [Cell(config={"seeds": [0, 1], "regimes": ["trades"], "frontier": None}),
+    ...          Cell(config={"seeds": [2], "regimes": ["standard"], "frontier": [0.1]})]
+    >>> config = records_config(cells)
+    >>> config["seeds"], config["regimes"], config["frontier"]
+    ([0, 1, 2], ['trades', 'standard'], [0.1])
+    """
+    from ._names import method_order
+
+    configs = [r.config for r in records if getattr(r, "config", None)]
+    if not configs:
+        return {}
+    order = {"methods": method_order}
+    for name in ("regimes", "attacks"):
+        seen = list(dict.fromkeys(v for c in configs for v in c.get(name) or ()))
+        order[name] = seen.index
+    merged = configs[0]
+    for config in configs[1:]:
+        merged = grid_union(merged, config, order)
+    return merged

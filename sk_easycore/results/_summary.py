@@ -16,6 +16,7 @@ from ._differences import (column, differences_table, group_by_cell, group_order
 from ._format import is_unit_range
 from ._frontier import frontier_differences, frontier_section, grid_records, has_frontier
 from ._header import NEAR_CHANCE_POINTS, near_chance, run_description
+from ._identity import records_config
 from ._names import MATCHED_CONTROL
 from ._records import Metric, as_record
 
@@ -264,14 +265,15 @@ def differences_csv(records, references=("random", "easycore"), config=None):
         lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     every = [as_record(r) for r in records]
-    config = every[0].config if config is None and every else (config or {})
+    config = records_config(every) if config is None else config
     records = grid_records(every, config)
     same = identical_coresets(records)
     for reference in references:
         writer.writerows(paired_differences(records, reference, exclude=same))
     writer.writerows(paired_differences(records, MATCHED_CONTROL, methods=["easycore"]))
     if has_frontier(config):
-        writer.writerows(frontier_differences(every, exclude=same))
+        writer.writerows(frontier_differences(every, exclude=same,
+                                              fractions=config.get("frontier")))
     return buf.getvalue()
 
 

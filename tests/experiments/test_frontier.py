@@ -161,3 +161,25 @@ def test_the_section_names_the_seeds_outside_the_frontier():
     assert "| standard | easycore | 0.5 | 1 of 3 |" in text
     assert ("easycore 0.5 (standard): 1 below the lowest clean accuracy of their random models, "
             "1 above the highest") in text
+
+
+def test_a_seed_without_a_whole_frontier_is_counted_not_used():
+    # seed 3 has no random 10% model (a run without the frontier added the seed): with the
+    # study's frontier given it has no frontier; without, random 50% and full would be one
+    records = [r for s in range(3) for r in frontier(s)]
+    records += [r for r in frontier(3) if r["fraction"] != 0.1]
+    records += [rec("easycore", 0.5, s, 0.945, 0.60) for s in range(4)]
+    row, = frontier_differences(records, fractions=[0.1, 0.5])
+    assert (row["n_pairs"], row["n_incomplete"], row["n_above"], row["n_below"]) == (3, 1, 0, 0)
+    loose, = frontier_differences(records)
+    assert loose["n_pairs"] == 4
+    text = "\n".join(summary_markdown(records, config=CONFIG).splitlines())
+    assert "Seeds without a whole frontier" in text and "easycore 0.5 (standard): 1" in text
+
+
+def test_a_study_without_random_among_its_methods_gets_its_frontier(tmp_path):
+    settings = dict(methods=["easycore"], fractions=[0.3], frontier=[0.1], attacks=["fgsm"],
+                    eps=[0.1], seeds=1, epochs=1, proxy_epochs=1, verbose=0)
+    result = run_study(tmp_path, "digits", **settings)
+    assert ("random", 0.1) in {(r.method, r.fraction) for r in result.records}
+    assert "frontier" in (tmp_path / "differences.csv").read_text()

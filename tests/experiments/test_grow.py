@@ -231,3 +231,16 @@ def test_a_frontier_added_later_trains_only_its_random_cells(tmp_path, trainings
     assert trainings == ["random__f0.1__standard__s0"]
     assert json.loads((out / "study.json").read_text())["frontier"] == [0.1, 0.3]
     assert len(result.records) == 3
+
+
+def test_the_report_of_a_grown_folder_follows_study_json_not_its_first_cell(tmp_path):
+    # the cells of the first run carry no frontier; study.json, grown, does
+    settings = {**BASE, "methods": ["easycore"], "seeds": 1}
+    run_study(tmp_path, **settings)
+    run_study(tmp_path, **{**settings, "frontier": [0.1]})
+    rows = (tmp_path / "differences.csv").read_text().splitlines()
+    assert any(",frontier," in row for row in rows)
+    assert (tmp_path / "frontier_standard_fgsm.png").is_file()
+    # the frontier's random 10% is no bar of the summary: the study's fractions are 0.3 only
+    assert "Random coresets of the frontier at fractions 0.1" in (
+        tmp_path / "summary.md").read_text()
