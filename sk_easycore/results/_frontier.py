@@ -331,7 +331,7 @@ def frontier_section(records, metrics, clip_values, config, exclude=()):
         values = [_frontier_cell(row[m]) if m in row else "" for m in robust]
         out.append(f"| {regime} | {method} | {fraction:g} | {used} of {first['n_seeds']} | "
                    f"{gap} | " + " | ".join(values) + " |")
-    out += _points_table(records, metrics, clip_values)
+    out += _points_table(records, metrics, clip_values, config.get("frontier"))
     outside = {}
     for d in diffs:  # per row, the metric that lost the most seeds
         key = (d["regime"], d["method"], d["fraction"])
@@ -362,11 +362,12 @@ def _frontier_cell(d):
     return diff_cell(d)
 
 
-def _points_table(records, metrics, clip_values):
+def _points_table(records, metrics, clip_values, fractions):
     """The frontier's points, mean +- std over seeds (number of seeds), as the means table."""
     groups = group_by_cell(records)
     keys = sorted({(regime, method, fraction) for regime, method, fraction, _ in groups
-                   if method in _POINTS}, key=lambda k: group_order((*k, _CLEAN)))
+                   if _is_point(method, fraction, fractions)},
+                  key=lambda k: group_order((*k, _CLEAN)))
     out = ["", "The frontier's points: accuracy (%), mean +- std over seeds (number of seeds).",
            "",
            "| regime | frontier point | fraction | "

@@ -183,3 +183,13 @@ def test_a_study_without_random_among_its_methods_gets_its_frontier(tmp_path):
     result = run_study(tmp_path, "digits", **settings)
     assert ("random", 0.1) in {(r.method, r.fraction) for r in result.records}
     assert "frontier" in (tmp_path / "differences.csv").read_text()
+
+
+def test_the_points_table_lists_only_the_frontiers_points():
+    config = {**CONFIG, "frontier": [0.1]}  # random at 50% is a study cell, not a point
+    records = [{**r, "config": config} for s in range(3) for r in frontier(s)]
+    records += [{**rec("easycore", 0.5, s, 0.91, 0.62), "config": config} for s in range(3)]
+    text = summary_markdown(records, config=config)
+    points = text[text.index("The frontier's points"):]
+    assert "| standard | random | 0.1 |" in points and "| standard | full | 1 |" in points
+    assert "| standard | random | 0.5 |" not in points
